@@ -435,8 +435,21 @@ fn body_error(what: &str, e: &hyper::Error) -> Error {
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
-        if s.downcast_ref::<std::io::Error>().is_some() {
-            kind = ErrorKind::Io;
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            // hyper reports bad framing as I/O errors too (InvalidInput,
+            // InvalidData, …); only socket failures count as `Io`.
+            use std::io::ErrorKind as K;
+            if matches!(
+                io.kind(),
+                K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::BrokenPipe
+                    | K::NotConnected
+                    | K::TimedOut
+                    | K::Other
+            ) {
+                kind = ErrorKind::Io;
+            }
         }
         source = s.source();
     }
