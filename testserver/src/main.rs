@@ -93,12 +93,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let bound = bind(cli.config).map_err(|e| format!("cannot start: {e}"))?;
+        // Handlers first: a signal sent right after the line is printed must stop us cleanly.
+        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", bound.url()).map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
         drop(out);
-        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let (tx, rx) = watch::channel(false);
         let server = tokio::spawn(bound.run(rx));
         tokio::select! {
