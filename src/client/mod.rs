@@ -8,11 +8,8 @@ mod connect;
 mod gzip;
 mod io;
 pub mod options;
-mod parser_standin;
-/// The parser this engine feeds: the stand-in until `parser` is merged.
-pub(crate) mod parser_api {
-    pub use super::parser_standin::*;
-}
+/// The parser this engine feeds.
+pub(crate) use crate::parser as parser_api;
 mod pool;
 mod request;
 mod response;
