@@ -1,7 +1,7 @@
 //! `Stream`: the consumer side of one SSE request — the bounded queue, the
 //! open handshake, the terminal state, cancel, and the eventfd.
 
-use super::parser_api::Event;
+use crate::parser::Event;
 use super::response::Response;
 use super::wakeup::Wakeup;
 use crate::error::Error;

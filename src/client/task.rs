@@ -5,7 +5,7 @@
 use super::connect;
 use super::gzip::{Gunzip, STEP};
 use super::io::ConnCounters;
-use super::parser_api::{Limits, Parser};
+use crate::parser::{Limits, Parser};
 use super::pool::{ReqBody, Sender};
 use super::request::RequestTemplate;
 use super::response::Response;
@@ -401,7 +401,7 @@ fn feed(
         .map_err(limit_error)
 }
 
-fn limit_error(e: super::parser_api::ParseError) -> Error {
+fn limit_error(e: crate::parser::ParseError) -> Error {
     Error::new(
         ErrorKind::LimitExceeded,
         format!("event stream: {e} (raise max_line_bytes / max_event_bytes if this is expected)"),
