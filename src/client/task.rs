@@ -5,7 +5,6 @@
 use super::connect;
 use super::gzip::{Gunzip, STEP};
 use super::io::ConnCounters;
-use crate::parser::{Limits, Parser};
 use super::pool::{ReqBody, Sender};
 use super::request::RequestTemplate;
 use super::response::Response;
@@ -13,6 +12,7 @@ use super::route::Route;
 use super::stream::{Delivered, Shared};
 use super::ClientInner;
 use crate::error::{Error, ErrorKind};
+use crate::parser::{Limits, Parser};
 use crate::timing::{now_ns, TimingCells};
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -163,22 +163,25 @@ impl Task {
     async fn drive(&mut self) -> Result<CleanEnd, Error> {
         connect::check_host(&self.route)?;
         let t = &self.shared.timings;
-        let (sender, counters, response) = match self.pooled().await {
+        // The connect and send futures are boxed: they are done before the
+        // long body phase, so the task's own size (held for the stream's
+        // whole life) stays small.
+        let (sender, counters, response) = match Box::pin(self.pooled()).await {
             Some((mut sender, counters)) => {
                 t.reused.store(true, Ordering::Relaxed);
                 let base = (counters.read(), counters.written());
-                match self.send(&mut sender, &counters).await {
+                match Box::pin(self.send(&mut sender, &counters)).await {
                     Ok(r) => (sender, counters, (r, base)),
                     // A pooled connection the server closed meanwhile: retry
                     // once on a new one (nothing of the response was seen).
                     Err(e) if e.kind != ErrorKind::HeaderTimeout => {
                         t.reused.store(false, Ordering::Relaxed);
-                        self.fresh().await?
+                        Box::pin(self.fresh()).await?
                     }
                     Err(e) => return Err(e),
                 }
             }
-            None => self.fresh().await?,
+            None => Box::pin(self.fresh()).await?,
         };
         let (response, (base_read, base_written)) = response;
         let t = &self.shared.timings;
@@ -213,7 +216,7 @@ impl Task {
         self.shared.set_response(resp);
 
         if !status.is_success() {
-            let body = self.read_error_body(body).await;
+            let body = Box::pin(self.read_error_body(body)).await;
             update_bytes(&self.shared.timings);
             return Err(Error::http_status(
                 status.as_u16(),
