@@ -18,7 +18,14 @@ impl Response {
         let headers: Vec<(HeaderName, HeaderValue)> = parts
             .headers
             .iter()
-            .map(|(n, v)| (n.clone(), v.clone()))
+            // Copy the values: hyper's are slices of its 8 KiB read buffer,
+            // which would otherwise stay alive for the stream's whole life.
+            .map(|(n, v)| {
+                let name =
+                    HeaderName::from_bytes(n.as_str().as_bytes()).unwrap_or_else(|_| n.clone());
+                let value = HeaderValue::from_bytes(v.as_bytes()).unwrap_or_else(|_| v.clone());
+                (name, value)
+            })
             .collect();
         let is_event_stream = parts
             .headers

@@ -213,6 +213,8 @@ impl Task {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
         let status = parts.status;
+        // Parsed headers point into hyper's first read buffer: let it go.
+        drop(parts);
         self.shared.set_response(resp);
 
         if !status.is_success() {
