@@ -195,23 +195,30 @@ impl Shared {
         if self.is_cancelled() {
             return Next::Cancelled;
         }
+        // The task pushes every event before it sets the terminal state, so
+        // "terminal before the queue was found empty" means no more events
+        // (the queue's sender may not be dropped yet).
+        let terminal = self.is_terminal();
         match self.rx.try_recv() {
             Ok(ev) => {
                 self.after_recv(1);
                 return Next::Event(ev);
             }
             Err(TryRecvError::Disconnected) => return self.terminal_next(),
+            Err(TryRecvError::Empty) if terminal => return self.terminal_next(),
             Err(TryRecvError::Empty) => {}
         }
         if timeout == Some(Duration::ZERO) {
             self.clear_wakeup();
-            // An event may have landed between try_recv and clear.
+            // An event (or the end) may have landed between try_recv and clear.
+            let terminal = self.is_terminal();
             return match self.rx.try_recv() {
                 Ok(ev) => {
                     self.after_recv(1);
                     Next::Event(ev)
                 }
                 Err(TryRecvError::Disconnected) => self.terminal_next(),
+                Err(TryRecvError::Empty) if terminal => self.terminal_next(),
                 Err(TryRecvError::Empty) => Next::Timeout,
             };
         }
