@@ -28,3 +28,6 @@ pub use events::*;
 pub use library::*;
 pub use stream::*;
 pub use types::*;
+
+#[cfg(test)]
+mod tests;
