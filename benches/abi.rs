@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use sse::client::{Client, Delivered, Next, Options, Stream};
+use sse::client::{Client, Delivered, Drain, Next, Options, Stream};
 
 #[derive(Clone, Copy)]
 enum Mode {
@@ -66,12 +66,14 @@ fn run(client: &Client, base: &str, events: u64, mode: Mode) -> f64 {
             },
             Mode::Drain => {
                 batch.clear();
-                let next = stream.drain(256, &mut batch);
-                if batch.is_empty() {
-                    break next;
+                match stream.drain(None, 256, &mut batch) {
+                    Drain::Events(n) => {
+                        std::hint::black_box(&batch);
+                        got += n as u64;
+                    }
+                    Drain::End => break Next::End,
+                    _ => break Next::Failed,
                 }
-                std::hint::black_box(&batch);
-                got += batch.len() as u64;
             }
         }
     };

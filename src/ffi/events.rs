@@ -10,7 +10,7 @@ use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::client::{Delivered, Next, Stream};
+use crate::client::{Delivered, Drain, Next, Stream};
 
 use super::handle;
 use super::stream::{sse_stream, timeout_of};
@@ -174,18 +174,12 @@ pub extern "C" fn sse_next_events(
         };
         slot.release();
         let batch = &mut slot.batch;
-        let drained = stream.stream.drain(cap, batch);
-        if batch.is_empty() {
-            if timeout_ms == 0 {
-                return code_without_event(&drained);
-            }
-            match stream.stream.next(timeout_of(timeout_ms)) {
-                Next::Event(first) => {
-                    batch.push(first);
-                    stream.stream.drain(cap - 1, batch);
-                }
-                other => return code_without_event(&other),
-            }
+        match stream.stream.drain(timeout_of(timeout_ms), cap, batch) {
+            Drain::Events(_) => {}
+            Drain::Timeout => return sse_result::SSE_TIMEOUT,
+            Drain::End => return sse_result::SSE_END,
+            Drain::Failed => return sse_result::SSE_ERR_STREAM,
+            Drain::Cancelled => return sse_result::SSE_CANCELLED,
         }
         for (index, delivered) in batch.iter().enumerate() {
             // SAFETY: `out` has room for `cap` events per the header's

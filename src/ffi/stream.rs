@@ -203,7 +203,7 @@ pub extern "C" fn sse_stream_header(
         let Some(response) = stream.stream.response() else {
             return sse_result::SSE_ERR_STATE;
         };
-        let Some((header_name, header_value)) = response.headers.iter().nth(index) else {
+        let Some((header_name, header_value)) = response.headers.get(index) else {
             return sse_result::SSE_ERR_INVALID;
         };
         // SAFETY: both are non-NULL and writable per the header's contract.
