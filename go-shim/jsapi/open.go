@@ -29,7 +29,8 @@ type session struct {
 	startNS   uint64
 	status    int
 	headers   []streamapi.Header
-	lastNS    uint64 // receive time of the previous event, for sse_event_gap
+	lastNS    uint64            // receive time of the previous event, for sse_event_gap
+	evTags    map[string]string // tags of sse_* samples, built once: hosts may cache by identity
 	events    int
 	finished  bool
 }
@@ -166,10 +167,14 @@ func (s *session) dispatch(e *streamapi.Event) {
 	s.callHandlers("event", s.eventObject(e))
 }
 
-// eventTags are the request's tags with the status known at open.
+// eventTags are the request's tags with the status known at open, one map
+// shared by every event sample of the stream (never modified afterwards).
 func (s *session) eventTags() map[string]string {
-	s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
-	return s.tags.all()
+	if s.evTags == nil {
+		s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
+		s.evTags = s.tags.all()
+	}
+	return s.evTags
 }
 
 func (s *session) requestStart() uint64 {
