@@ -12,14 +12,16 @@ import (
 
 // k6ImportPrefix is how an import of k6 starts (built so that this file
 // does not match itself).
-var k6ImportPrefix = `"go.` + `k6.io/`
+var k6ImportPrefix = `"` + k6Module
+
+const k6Module = "go." + "k6.io/k6"
 
 var glue = []string{"register", "module", "metrics", "options"}
 
 // v1Of is the k6 v1.x version of a v2 glue file.
 func v1Of(name, v2 string) string {
 	s := strings.Replace(v2, "//go:build !k6v1\n", "//go:build k6v1\n", 1)
-	s = strings.ReplaceAll(s, "go.k6.io/k6/v2/", "go.k6.io/k6/")
+	s = strings.ReplaceAll(s, k6Module+"/v2/", k6Module+"/")
 	return "// Code generated from " + name + ".go for k6 v1.x (import paths without /v2). DO NOT EDIT.\n\n" + s
 }
 
@@ -40,7 +42,7 @@ func TestK6v1GlueMatchesV2(t *testing.T) {
 		if string(v1) != v1Of(name, string(v2)) {
 			t.Fatalf("k6v1_%s.go is out of date: regenerate it from %s.go (see README.md, 'k6 v1.x')", name, name)
 		}
-		if strings.Contains(string(v1), "go.k6.io/k6/v2") {
+		if strings.Contains(string(v1), k6Module+"/v2") {
 			t.Fatalf("k6v1_%s.go imports k6 v2", name)
 		}
 	}
@@ -72,7 +74,7 @@ func TestNoK6ImportOutsideTheGlue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(mod), "go.k6.io") {
+	if strings.Contains(string(mod), k6Module) {
 		t.Fatal("go.mod must not require go.k6.io/k6")
 	}
 }
