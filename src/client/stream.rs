@@ -193,6 +193,18 @@ impl Shared {
                 return Next::Event(ev);
             }
             Err(TryRecvError::Disconnected) => return self.terminal_next(),
+            // The task marks the end after its last push but drops the sender
+            // a little later: once the end is marked, an empty queue is the
+            // end (otherwise the fd stays readable and pollers spin).
+            Err(TryRecvError::Empty) if self.is_terminal() => {
+                return match self.rx.try_recv() {
+                    Ok(ev) => {
+                        self.after_recv();
+                        Next::Event(ev)
+                    }
+                    Err(_) => self.terminal_next(),
+                };
+            }
             Err(TryRecvError::Empty) => {}
         }
         if timeout == Some(Duration::ZERO) {
