@@ -353,7 +353,9 @@ enum sse_result sse_stream_wait_open(struct sse_stream *stream, int32_t timeout_
 
 // The stream's event fd, for poll/epoll: readable while events are
 // queued, after the stream ended or failed, or when a started stream's
-// open completed. Owned by the stream: never close it or read from it; it
+// open completed. It is cleared only by a call that finds nothing to
+// return (`SSE_TIMEOUT`): drain until then before polling again.
+// Owned by the stream: never close it or read from it; it
 // is valid until `sse_close`. -1 for NULL. Thread-safe.
 int sse_stream_fd(const struct sse_stream *stream);
 
