@@ -69,7 +69,7 @@ func (cl *Client) StartStream(requestJSON []byte) (*Stream, error) {
 	defer C.free(js)
 	var s *C.sse_stream
 	var cerr *C.sse_error
-	r := C.sse_start(cl.c, (*C.uint8_t)(js), n, &s, &cerr)
+	r := gated(func() C.enum_sse_result { return C.sse_start(cl.c, (*C.uint8_t)(js), n, &s, &cerr) })
 	runtime.KeepAlive(cl)
 	if r != C.SSE_OK {
 		defer C.sse_error_free(cerr)

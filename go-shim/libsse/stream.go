@@ -67,6 +67,7 @@ func newStream(s *C.sse_stream) (*Stream, error) {
 // stream's fd in between. A done ctx cancels the stream, which makes the fd
 // readable and try report the cancellation.
 func (st *Stream) park(ctx context.Context, try func(wait int32) bool) {
+	try = gatedTry(try)
 	if try(0) {
 		return
 	}
@@ -80,6 +81,11 @@ func (st *Stream) park(ctx context.Context, try func(wait int32) bool) {
 	}
 	for !try(50) {
 	}
+}
+
+// gatedTry makes every attempt of a park loop one gated libsse call.
+func gatedTry(try func(wait int32) bool) func(wait int32) bool {
+	return func(wait int32) bool { return gated(func() bool { return try(wait) }) }
 }
 
 // WaitOpen parks until the response headers are in or the request failed.
@@ -233,7 +239,8 @@ func (st *Stream) Close() {
 		_ = st.file.Close()
 		st.file, st.raw = nil, nil
 	}
-	C.sse_close(st.s)
+	s := st.s
+	gated(func() struct{} { C.sse_close(s); return struct{}{} })
 	st.s = nil
 	C.free(unsafe.Pointer(st.events))
 	st.events = nil
