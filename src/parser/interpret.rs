@@ -108,7 +108,7 @@ impl Parser {
     }
 
     #[inline(always)]
-    fn check_event_size(&mut self) -> Result<(), ParseError> {
+    pub(crate) fn check_event_size(&mut self) -> Result<(), ParseError> {
         let size = self.block.data.len() + self.block.comment.len();
         if size > self.limits.max_event {
             return Err(self.fail(ParseError::new(LimitKind::Event, self.limits.max_event)));

@@ -10,9 +10,9 @@
 use super::event::Event;
 use super::interpret::Block;
 use super::limits::{LimitKind, Limits, ParseError};
-use super::text::Text;
-use bytes::{Bytes, BytesMut};
 use super::scan::classify_at;
+use super::text::Text;
+use bytes::{Buf, Bytes, BytesMut};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -128,7 +128,11 @@ impl Parser {
     /// # Errors
     /// A [`Limits`] cap was exceeded. The stream is dead: this and every
     /// later call return the same error and dispatch nothing more.
-    pub fn feed<F: FnMut(Event)>(&mut self, chunk: Bytes, mut on_event: F) -> Result<(), ParseError> {
+    pub fn feed<F: FnMut(Event)>(
+        &mut self,
+        chunk: Bytes,
+        mut on_event: F,
+    ) -> Result<(), ParseError> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
@@ -232,6 +236,13 @@ impl Parser {
         }
         if std::mem::take(&mut self.partial_non_ascii) && std::str::from_utf8(&line).is_err() {
             line = decode_lossy(&line);
+        }
+        // A data line hands its own buffer on as the value (no new reference).
+        if let Some(rest) = line.strip_prefix(b"data:") {
+            let skip = line.len() - rest.len() + usize::from(rest.first() == Some(&b' '));
+            line.advance(skip);
+            self.block.data.push_owned(line);
+            return self.check_event_size();
         }
         self.interpret_line(&line, 0, line.len(), on_event)
     }
