@@ -176,7 +176,10 @@ impl EventsBody {
 
     fn reserve(&mut self) {
         if self.buf.capacity() - self.buf.len() < self.spec.size + 256 {
-            self.buf.reserve(MAX_FRAME.max(self.spec.size * 2 + 512));
+            // Batched streams fill whole frames; the others stay small so
+            // 10,000 slow streams do not each pin a 64 KiB buffer.
+            let chunk = if self.spec.batch { MAX_FRAME } else { 4096 };
+            self.buf.reserve(chunk.max(self.spec.size * 2 + 512));
         }
     }
 
