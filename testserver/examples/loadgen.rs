@@ -215,7 +215,7 @@ async fn one_chat(
         for &b in &buf[..n] {
             if b == b'\n' && prev != b'\r' {
                 lfs += 1;
-                if lfs % 2 == 0 {
+                if lfs.is_multiple_of(2) {
                     times.push(now);
                 }
             }
