@@ -7,6 +7,8 @@
 //!                                      C firehose streams (batch=1 unless BATCH=0), events/s and MB/s
 //! loadgen timing  ADDR N TTFT_MS GAP_MS TOKENS
 //!                                      N concurrent chat streams: configured vs observed
+//! loadgen truth   PATH                 gaps between the write times of each stream in
+//!                                      a --truth-log file (the server's own view)
 //! ```
 //! Events are counted as LF bytes not preceded by CR, halved: event data
 //! never holds a CR and every event ends with two LFs, while the chunked
@@ -43,6 +45,10 @@ fn main() {
         .build()
         .expect("runtime");
     let mode = args.first().map(String::as_str).unwrap_or("");
+    if mode == "truth" {
+        truth(args.get(1).expect("PATH"));
+        return;
+    }
     let addr: SocketAddr = arg(&args, 1, "ADDR");
     match mode {
         "streams" => rt.block_on(streams(
@@ -261,6 +267,36 @@ async fn timing(addr: SocketAddr, n: usize, ttft_ms: f64, gap_ms: f64, tokens: u
     );
     println!(
         "inter-token gap configured {gap_ms} ms, observed p1 {:.2} p50 {:.2} p99 {:.2} ms ({} gaps)",
+        pct(&gaps, 0.01),
+        pct(&gaps, 0.5),
+        pct(&gaps, 0.99),
+        gaps.len()
+    );
+}
+
+/// Gaps between distinct write times per stream in a truth log. Events
+/// written together share a timestamp, so distinct times = writes.
+fn truth(path: &str) {
+    let text = std::fs::read_to_string(path).expect("truth log readable");
+    let mut per: std::collections::HashMap<u64, Vec<u64>> = Default::default();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        let (Some(s), Some(t)) = (v["stream"].as_u64(), v["mono_ns"].as_u64()) else {
+            continue;
+        };
+        let times = per.entry(s).or_default();
+        if times.last() != Some(&t) {
+            times.push(t);
+        }
+    }
+    let mut gaps: Vec<f64> = per
+        .values()
+        .flat_map(|t| t.windows(2).map(|w| (w[1] - w[0]) as f64 / 1e6).collect::<Vec<_>>())
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    println!(
+        "server write gaps over {} streams: p1 {:.2} p50 {:.2} p99 {:.2} ms ({} gaps)",
+        per.len(),
         pct(&gaps, 0.01),
         pct(&gaps, 0.5),
         pct(&gaps, 0.99),
