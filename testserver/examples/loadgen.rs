@@ -291,7 +291,11 @@ fn truth(path: &str) {
     }
     let mut gaps: Vec<f64> = per
         .values()
-        .flat_map(|t| t.windows(2).map(|w| (w[1] - w[0]) as f64 / 1e6).collect::<Vec<_>>())
+        .flat_map(|t| {
+            t.windows(2)
+                .map(|w| (w[1] - w[0]) as f64 / 1e6)
+                .collect::<Vec<_>>()
+        })
         .collect();
     gaps.sort_by(f64::total_cmp);
     println!(

@@ -296,3 +296,45 @@ async fn models_lists_the_configured_model() {
     assert_eq!(v["data"][0]["object"], "model");
     assert!(v["data"][0]["owned_by"].is_string());
 }
+
+#[tokio::test]
+async fn knobs_come_from_body_then_headers_then_query() {
+    let s = server();
+    let body = req("knobs", json!({})).to_string();
+    let path = "/v1/chat/completions?tokens_per_chunk=5&completion_tokens=10";
+    // Query only: 10 tokens in chunks of 5.
+    let r = request(s.addr(), "POST", path, &[], &body).await;
+    assert_eq!(chunks(&r).len(), 1 + 2 + 1);
+    // A header beats the query.
+    let r = request(
+        s.addr(),
+        "POST",
+        path,
+        &[("x-tokens-per-chunk", "2")],
+        &body,
+    )
+    .await;
+    assert_eq!(chunks(&r).len(), 1 + 5 + 1);
+    // A body field beats both.
+    let body2 = req("knobs", json!({"tokens_per_chunk": 10})).to_string();
+    let r = request(
+        s.addr(),
+        "POST",
+        path,
+        &[("x-tokens-per-chunk", "2")],
+        &body2,
+    )
+    .await;
+    assert_eq!(chunks(&r).len(), 1 + 1 + 1);
+    // A bad knob is an OpenAI-style 400 naming it.
+    let r = request(
+        s.addr(),
+        "POST",
+        "/v1/chat/completions",
+        &[("x-ttft-ms", "soon")],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["param"], "ttft_ms");
+}
