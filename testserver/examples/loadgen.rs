@@ -2,7 +2,8 @@
 //! tokio TCP clients (no HTTP library, no libsse) that count events.
 //!
 //! ```text
-//! loadgen streams ADDR N SECS [PID]   N keep-alive /events streams at 1 event/s each
+//! loadgen streams ADDR N SECS [PID [INTERVAL_MS]]
+//!                                      N keep-alive /events streams, 1 event/s each by default
 //! loadgen rate    ADDR C SECS [SIZE [BATCH]]
 //!                                      C firehose streams (batch=1 unless BATCH=0), events/s and MB/s
 //! loadgen timing  ADDR N TTFT_MS GAP_MS TOKENS
@@ -56,6 +57,7 @@ fn main() {
             arg(&args, 2, "N"),
             arg(&args, 3, "SECS"),
             args.get(4).and_then(|p| p.parse().ok()),
+            args.get(5).and_then(|p| p.parse().ok()).unwrap_or(1000),
         )),
         "rate" => rt.block_on(rate(
             addr,
@@ -121,15 +123,12 @@ fn proc_status(pid: u32) -> String {
     format!("server VmRSS {} Threads {}", get("VmRSS:"), get("Threads:"))
 }
 
-async fn streams(addr: SocketAddr, n: usize, secs: u64, pid: Option<u32>) {
+async fn streams(addr: SocketAddr, n: usize, secs: u64, pid: Option<u32>, interval_ms: u64) {
     let t = Arc::new(Totals::default());
     let started = Instant::now();
     for i in 0..n {
-        tokio::spawn(pump(
-            addr,
-            "/events?count=0&interval_ms=1000&size=16".into(),
-            t.clone(),
-        ));
+        let path = format!("/events?count=0&interval_ms={interval_ms}&size=16");
+        tokio::spawn(pump(addr, path, t.clone()));
         if i % 500 == 499 {
             // Let the accept queue drain instead of flooding the listen backlog.
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -152,12 +151,12 @@ async fn streams(addr: SocketAddr, n: usize, secs: u64, pid: Option<u32>) {
     let events = (t.lfs.load(Ordering::Relaxed) - lfs0) / 2;
     let el = t0.elapsed().as_secs_f64();
     println!(
-        "held {} open streams for {:.1}s: {} events, {:.0} events/s (expected ~{} /s)",
+        "held {} open streams for {:.1}s: {} events, {:.0} events/s (expected ~{:.0} /s)",
         t.open.load(Ordering::Relaxed),
         el,
         events,
         events as f64 / el,
-        n
+        n as f64 * 1000.0 / interval_ms.max(1) as f64
     );
     if let Some(pid) = pid {
         println!("{}", proc_status(pid));
