@@ -122,9 +122,13 @@ pub enum Cut {
     },
 }
 
+/// Pause between the partial event and the reset.
+pub const RESET_DELAY: Duration = Duration::from_millis(200);
+
 pub enum ResetState {
     Streaming,
-    /// The partial event went out; wait so hyper flushes it before the reset.
+    /// The partial event went out; wait so hyper flushes it and the client
+    /// reads it before the reset (Linux drops unread data on RST).
     Flushing(Pin<Box<Sleep>>),
 }
 
@@ -193,7 +197,6 @@ impl EventsBody {
     /// What to do once every allowed event is out.
     fn poll_after(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let next = self.next;
-        let size = self.spec.size;
         match &mut self.cut {
             Cut::None => Poll::Ready(None),
             Cut::Stall { hold, .. } => hold.as_mut().poll(cx).map(|_| None),
@@ -201,10 +204,8 @@ impl EventsBody {
                 ResetState::Streaming => {
                     let mut full = BytesMut::new();
                     self.spec.write_event(next, &mut full);
-                    let half = full.len().min(size.max(8)) / 2 + 1;
-                    *state = ResetState::Flushing(Box::pin(tokio::time::sleep(
-                        Duration::from_millis(50),
-                    )));
+                    let half = (full.len() / 2).max(1);
+                    *state = ResetState::Flushing(Box::pin(tokio::time::sleep(RESET_DELAY)));
                     Poll::Ready(Some(Ok(Frame::data(full.split_to(half).freeze()))))
                 }
                 ResetState::Flushing(sleep) => {
