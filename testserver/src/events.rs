@@ -1,6 +1,7 @@
 //! `/events` (and the stall / reset faults built on it): N generated events
 //! on a schedule, one timer per stream, frames cut from one reusable buffer.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -217,8 +218,6 @@ impl EventsBody {
         }
     }
 }
-
-use std::future::Future;
 
 impl Body for EventsBody {
     type Data = Bytes;
