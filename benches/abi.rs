@@ -78,7 +78,11 @@ fn run(client: &Client, base: &str, events: u64, mode: Mode) -> f64 {
         }
     };
     let elapsed = start.elapsed();
-    assert!(matches!(last, Next::End), "{} did not end cleanly", mode.name());
+    assert!(
+        matches!(last, Next::End),
+        "{} did not end cleanly",
+        mode.name()
+    );
     assert_eq!(got, events, "{} lost events", mode.name());
     elapsed.as_nanos() as f64 / events as f64
 }
@@ -103,7 +107,9 @@ fn main() {
         "Rust, no ABI, {events} events of 16 B per run, median of {runs} runs (consumer side, queue pre-filled)"
     );
     for mode in [Mode::Next, Mode::TryNext, Mode::Drain] {
-        let mut ns: Vec<f64> = (0..runs).map(|_| run(&client, &base, events, mode)).collect();
+        let mut ns: Vec<f64> = (0..runs)
+            .map(|_| run(&client, &base, events, mode))
+            .collect();
         ns.sort_by(f64::total_cmp);
         println!("{:<30} {:8.1} ns/event", mode.name(), ns[runs / 2]);
     }
