@@ -101,7 +101,7 @@ func BenchmarkJSLayerEvents(b *testing.B) {
 	}
 	defer in.Close()
 	_ = h.RT.Set("URL", server.URL+benchPath)
-	prog := `let n = 0; sse.open(URL, c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); n`
+	prog := `(() => { let n = 0; sse.open(URL, c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); return n })()`
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		v, err := h.RT.RunString(prog)
