@@ -1,1 +1,262 @@
-fn main(){}
+//! Parser throughput: ours against the published peers `sse-core`, `sseer`
+//! and `eventsource-stream`, side by side in one run, on the three
+//! workloads of issue 2:
+//!
+//! - (a) 512 OpenAI-style `data: {json}` events of ~200 B, fed in 128 B chunks;
+//! - (b) 100,000 token events of 30–60 B, fed in 1,460 B chunks;
+//! - (c) one 1 MiB `data:` line, fed in 10 B chunks.
+//!
+//! Each peer is driven its fastest intended way: sse-core through its push
+//! decoder (`SseDecoder::next` on each chunk), sseer and eventsource-stream
+//! through their `Stream` adapters over an always-ready
+//! `futures::stream::iter`, polled by `futures::executor::block_on` once per
+//! iteration (no tokio runtime). Every parser is checked to produce the
+//! expected events before it is timed. A `memchr` count of LF bytes is the
+//! floor for scanning the same bytes.
+//!
+//! eventsource-stream is quadratic on (c) (about 90 s a run); it is left out
+//! of criterion's sampling and timed once when `SSE_BENCH_SLOW_PEER=1` is set.
+//!
+//! Run: `taskset -c 1 cargo bench --bench parser`.
+
+use bytes::Bytes;
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use futures::StreamExt;
+use sse::parser::{Limits, Parser};
+use std::convert::Infallible;
+use std::num::NonZeroUsize;
+use std::time::{Duration, Instant};
+
+/// A workload: the stream cut into chunks of one shared buffer (as hyper
+/// hands them over), and the events and data bytes it must yield.
+struct Workload {
+    name: &'static str,
+    chunks: Vec<Bytes>,
+    bytes: usize,
+    events: usize,
+    data_bytes: usize,
+}
+
+impl Workload {
+    fn new(
+        name: &'static str,
+        stream: Vec<u8>,
+        chunk: usize,
+        events: usize,
+        data_bytes: usize,
+    ) -> Workload {
+        let bytes = stream.len();
+        let stream = Bytes::from(stream);
+        let chunks = (0..bytes)
+            .step_by(chunk)
+            .map(|at| stream.slice(at..bytes.min(at + chunk)))
+            .collect();
+        Workload {
+            name,
+            chunks,
+            bytes,
+            events,
+            data_bytes,
+        }
+    }
+
+    fn chunk_stream(&self) -> impl futures::Stream<Item = Result<Bytes, Infallible>> + '_ {
+        futures::stream::iter(self.chunks.iter().cloned().map(Ok))
+    }
+}
+
+/// (a): OpenAI chat-completion chunks, ~200 B each.
+fn openai_workload() -> Workload {
+    let words = [
+        "Hello", " there", "!", " How", " can", " I", " help", " you", " today", "?",
+    ];
+    let mut stream = Vec::new();
+    let mut data_bytes = 0;
+    for i in 0..512 {
+        let data = format!(
+            "{{\"id\":\"chatcmpl-9x8Kq2LmZ3\",\"object\":\"chat.completion.chunk\",\"created\":1732870000,\
+             \"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{}\"}},\
+             \"finish_reason\":null}}]}}",
+            words[i % words.len()]
+        );
+        data_bytes += data.len();
+        stream.extend_from_slice(format!("data: {data}\n\n").as_bytes());
+    }
+    Workload::new(
+        "a_openai_512x200B_128B_chunks",
+        stream,
+        128,
+        512,
+        data_bytes,
+    )
+}
+
+/// (b): 100k token events of 30–60 B.
+fn token_workload() -> Workload {
+    let mut stream = Vec::new();
+    let mut data_bytes = 0;
+    let mut seed: u32 = 12345;
+    for i in 0..100_000 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        // `data: ` (6) + `{"t":"` (6) + token + `"}` (2) + LF LF (2) = 16 + token.
+        let token_len = 14 + (seed >> 16) as usize % 31; // event 30..=60 B
+        let token: String = (0..token_len)
+            .map(|k| (b'a' + ((i + k) % 26) as u8) as char)
+            .collect();
+        let data = format!("{{\"t\":\"{token}\"}}");
+        data_bytes += data.len();
+        stream.extend_from_slice(format!("data: {data}\n\n").as_bytes());
+    }
+    Workload::new(
+        "b_tokens_100k_1460B_chunks",
+        stream,
+        1460,
+        100_000,
+        data_bytes,
+    )
+}
+
+/// (c): one 1 MiB line.
+fn long_line_workload() -> Workload {
+    let data = vec![b'x'; 1 << 20];
+    let mut stream = b"data: ".to_vec();
+    stream.extend_from_slice(&data);
+    stream.extend_from_slice(b"\n\n");
+    Workload::new("c_one_1MiB_line_10B_chunks", stream, 10, 1, data.len())
+}
+
+/// Limits large enough for (c) for every parser.
+const BIG: usize = 4 << 20;
+
+fn run_ours(w: &Workload) -> (usize, usize) {
+    let mut parser = Parser::new(Limits {
+        max_line: BIG,
+        max_event: BIG,
+    });
+    let (mut events, mut data) = (0, 0);
+    for chunk in &w.chunks {
+        let fed = parser.feed(chunk.clone(), |e| {
+            events += 1;
+            data += e.data.len();
+        });
+        if let Err(e) = fed {
+            panic!("ours: {e}");
+        }
+    }
+    (events, data)
+}
+
+fn run_sse_core(w: &Workload) -> (usize, usize) {
+    let mut decoder = sse_core::SseDecoder::with_limit(NonZeroUsize::new(BIG).unwrap());
+    let (mut events, mut data) = (0, 0);
+    for chunk in &w.chunks {
+        let mut buf = chunk.clone();
+        while let Some(next) = decoder.next(&mut buf) {
+            match next {
+                Ok(sse_core::SseEvent::Message(m)) => {
+                    events += 1;
+                    data += m.data.len();
+                }
+                Ok(sse_core::SseEvent::Retry(_)) => {}
+                Err(e) => panic!("sse-core: {e}"),
+            }
+        }
+    }
+    (events, data)
+}
+
+fn run_sseer(w: &Workload) -> (usize, usize) {
+    futures::executor::block_on(async {
+        let mut stream = sseer::EventStream::new(w.chunk_stream());
+        let (mut events, mut data) = (0, 0);
+        while let Some(next) = stream.next().await {
+            match next {
+                Ok(e) => {
+                    events += 1;
+                    data += e.data.len();
+                }
+                Err(e) => panic!("sseer: {e}"),
+            }
+        }
+        (events, data)
+    })
+}
+
+fn run_eventsource_stream(w: &Workload) -> (usize, usize) {
+    futures::executor::block_on(async {
+        let mut stream = eventsource_stream::EventStream::new(w.chunk_stream());
+        let (mut events, mut data) = (0, 0);
+        while let Some(next) = stream.next().await {
+            match next {
+                Ok(e) => {
+                    events += 1;
+                    data += e.data.len();
+                }
+                Err(e) => panic!("eventsource-stream: {e}"),
+            }
+        }
+        (events, data)
+    })
+}
+
+/// The scanning floor: count LF bytes with memchr, chunk by chunk.
+fn run_memchr_floor(w: &Workload) -> (usize, usize) {
+    let lf: usize = w
+        .chunks
+        .iter()
+        .map(|c| memchr::memchr_iter(b'\n', c).count())
+        .sum();
+    (lf, 0)
+}
+
+type Runner = fn(&Workload) -> (usize, usize);
+
+const PARSERS: &[(&str, Runner)] = &[
+    ("libsse", run_ours),
+    ("sse-core", run_sse_core),
+    ("sseer", run_sseer),
+    ("eventsource-stream", run_eventsource_stream),
+];
+
+fn bench_workload(c: &mut Criterion, w: &Workload, slow_peer_in_sampling: bool) {
+    let mut group = c.benchmark_group(w.name);
+    group.throughput(Throughput::Bytes(w.bytes as u64));
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    for &(name, run) in PARSERS {
+        if name == "eventsource-stream" && !slow_peer_in_sampling {
+            continue;
+        }
+        assert_eq!(run(w), (w.events, w.data_bytes), "{name} on {}", w.name);
+        group.bench_with_input(BenchmarkId::from_parameter(name), w, |b, w| {
+            b.iter(|| black_box(run(black_box(w))))
+        });
+    }
+    group.bench_with_input(BenchmarkId::from_parameter("memchr-lf-floor"), w, |b, w| {
+        b.iter(|| black_box(run_memchr_floor(black_box(w))))
+    });
+    group.finish();
+}
+
+fn parsers(c: &mut Criterion) {
+    let (a, b, long) = (openai_workload(), token_workload(), long_line_workload());
+    bench_workload(c, &a, true);
+    bench_workload(c, &b, true);
+    bench_workload(c, &long, false);
+    if std::env::var_os("SSE_BENCH_SLOW_PEER").is_some() {
+        let start = Instant::now();
+        let got = run_eventsource_stream(&long);
+        let took = start.elapsed();
+        assert_eq!(got, (long.events, long.data_bytes));
+        println!(
+            "{}/eventsource-stream (one run, outside criterion): {:.1} s, {:.3} MB/s",
+            long.name,
+            took.as_secs_f64(),
+            long.bytes as f64 / took.as_secs_f64() / 1e6
+        );
+    }
+}
+
+criterion_group!(benches, parsers);
+criterion_main!(benches);

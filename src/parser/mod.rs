@@ -1,1 +1,31 @@
-//! parser
+//! An exact, incremental, zero-copy parser for `text/event-stream` bodies
+//! (WHATWG HTML, "Parsing an event stream" and "Interpreting an event
+//! stream"). No I/O and no async: feed [`bytes::Bytes`] chunks to a
+//! [`Parser`], get [`Event`]s.
+//!
+//! Rules it implements, all of them tested in `tests/parser_rules.rs`:
+//! - line ends CR, LF and CRLF, also when a CRLF is split across chunks; a CR
+//!   ending the stream ends its line;
+//! - one UTF-8 BOM dropped at the very start of the stream only;
+//! - UTF-8 decoded on the stream with U+FFFD for invalid sequences (maximal
+//!   subparts, as `String::from_utf8_lossy` and browsers do);
+//! - fields `data`, `event`, `id` (ignored if it contains NUL; the buffer
+//!   persists across events), `retry` (ASCII digits only); other names are
+//!   ignored; names are case-sensitive; a line without a colon is a field
+//!   with an empty value; one space after the colon is removed;
+//! - lines starting with a colon are comments, reported in
+//!   [`Event::comment`] of the event their block dispatches;
+//! - a blank line dispatches: no data means no event; one trailing LF is
+//!   removed from the data; an unterminated last event is never dispatched.
+
+mod event;
+mod interpret;
+mod joined;
+mod limits;
+mod stream;
+mod text;
+
+pub use event::Event;
+pub use limits::{LimitKind, Limits, ParseError};
+pub use stream::Parser;
+pub use text::Text;
