@@ -4,18 +4,15 @@ package libsse
 
 import "runtime"
 
-// callGate bounds how many goroutines are inside a libsse call at once.
+// cgoGate bounds how many goroutines are inside a libsse call at once.
 //
-// A cgo call that runs longer than a scheduler tick gives its P away and the
-// runtime starts a new OS thread to run other goroutines; Go never destroys
-// those threads. Thousands of streams waking together (a burst of opens,
-// closes or drains) would otherwise leave the process with one thread per
-// concurrent call. With the gate, extra callers park as goroutines instead.
-var callGate = make(chan struct{}, runtime.GOMAXPROCS(0))
+// A goroutine in a C call keeps its OS thread; when the call outlasts a few
+// tens of microseconds (a busy machine deschedules it), the Go scheduler
+// hands the goroutine's P to a new thread, and threads made that way are
+// never given back. Thousands of streams starting or waking together would
+// each grab one. Behind this gate, waiting is a channel receive — a parked
+// goroutine, no thread — so the process keeps about GOMAXPROCS threads in C.
+var cgoGate = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
-// gated runs f, which makes one libsse call, inside the gate.
-func gated[T any](f func() T) T {
-	callGate <- struct{}{}
-	defer func() { <-callGate }()
-	return f()
-}
+func enterC() { cgoGate <- struct{}{} }
+func leaveC() { <-cgoGate }

@@ -67,7 +67,6 @@ func newStream(s *C.sse_stream) (*Stream, error) {
 // stream's fd in between. A done ctx cancels the stream, which makes the fd
 // readable and try report the cancellation.
 func (st *Stream) park(ctx context.Context, try func(wait int32) bool) {
-	try = gatedTry(try)
 	if try(0) {
 		return
 	}
@@ -83,11 +82,6 @@ func (st *Stream) park(ctx context.Context, try func(wait int32) bool) {
 	}
 }
 
-// gatedTry makes every attempt of a park loop one gated libsse call.
-func gatedTry(try func(wait int32) bool) func(wait int32) bool {
-	return func(wait int32) bool { return gated(func() bool { return try(wait) }) }
-}
-
 // WaitOpen parks until the response headers are in or the request failed.
 func (st *Stream) WaitOpen(ctx context.Context) error {
 	if st.opened {
@@ -95,7 +89,13 @@ func (st *Stream) WaitOpen(ctx context.Context) error {
 	}
 	var r C.enum_sse_result
 	st.park(ctx, func(wait int32) bool {
-		r = C.sse_stream_wait_open(st.s, C.int32_t(wait))
+		if wait != 0 {
+			r = C.sse_stream_wait_open(st.s, C.int32_t(wait)) // blocking fallback: outside the gate
+		} else {
+			enterC()
+			r = C.sse_stream_wait_open(st.s, 0)
+			leaveC()
+		}
 		runtime.KeepAlive(st)
 		return r != C.SSE_TIMEOUT
 	})
@@ -145,7 +145,14 @@ func (st *Stream) Next(ctx context.Context, out []streamapi.Event) (int, streama
 	var r C.enum_sse_result
 	var n C.size_t
 	st.park(ctx, func(wait int32) bool {
-		r = C.sse_next_events(st.s, C.int32_t(wait), st.events, C.size_t(capacity), &n)
+		if wait != 0 {
+			// The blocking fallback waits outside the gate.
+			r = C.sse_next_events(st.s, C.int32_t(wait), st.events, C.size_t(capacity), &n)
+		} else {
+			enterC()
+			r = C.sse_next_events(st.s, 0, st.events, C.size_t(capacity), &n)
+			leaveC()
+		}
 		if r == C.SSE_OK {
 			st.copyEvents(out[:n])
 		}
@@ -223,7 +230,9 @@ func (st *Stream) Cancel() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.s != nil {
+		enterC()
 		C.sse_cancel(st.s)
+		leaveC()
 		runtime.KeepAlive(st)
 	}
 }
@@ -239,8 +248,9 @@ func (st *Stream) Close() {
 		_ = st.file.Close()
 		st.file, st.raw = nil, nil
 	}
-	s := st.s
-	gated(func() struct{} { C.sse_close(s); return struct{}{} })
+	enterC()
+	C.sse_close(st.s)
+	leaveC()
 	st.s = nil
 	C.free(unsafe.Pointer(st.events))
 	st.events = nil
