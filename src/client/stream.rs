@@ -207,7 +207,7 @@ impl Shared {
             Err(TryRecvError::Empty) if self.is_terminal() => {
                 return match self.rx.try_recv() {
                     Ok(ev) => {
-                        self.after_recv();
+                        self.after_recv(1);
                         Next::Event(ev)
                     }
                     Err(_) => self.terminal_next(),
