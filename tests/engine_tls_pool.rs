@@ -203,3 +203,26 @@ fn http2_streams_share_one_connection() {
     assert!(matches!(first.next(WAIT), Next::Event(_)));
     assert_eq!(server.accepted(), 1);
 }
+
+#[test]
+fn cancelling_one_http2_stream_leaves_the_shared_connection_usable() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    let endless = client
+        .open(Options::url(server.url("/events?count=0&interval_ms=5")))
+        .unwrap();
+    assert!(matches!(endless.next(WAIT), Next::Event(_)));
+    let other = client
+        .open(Options::url(server.url("/events?count=0&interval_ms=5")))
+        .unwrap();
+    drop(endless);
+    assert!(matches!(other.next(WAIT), Next::Event(_)));
+    let after = client
+        .open(Options::url(server.url("/events?count=3")))
+        .unwrap();
+    assert_eq!(count_events(&after).0, 3);
+    assert!(after.timings().reused);
+    assert_eq!(server.accepted(), 1);
+}

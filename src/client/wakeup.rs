@@ -83,3 +83,73 @@ impl Wakeup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Wakeup;
+    use std::os::fd::RawFd;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    fn readable(fd: RawFd, ms: i32) -> bool {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, count 1.
+        unsafe { libc::poll(&mut p, 1, ms) == 1 }
+    }
+
+    /// A producer racing a consumer that parks on the fd whenever it finds
+    /// the queue empty: every item must arrive without a poll timing out.
+    #[test]
+    fn no_wakeup_is_lost_under_a_race() {
+        const N: usize = 20_000;
+        let w = Arc::new(Wakeup::new().unwrap());
+        let (tx, rx) = crossbeam_channel::unbounded::<usize>();
+        let done = Arc::new(AtomicBool::new(false));
+        let (w2, d2) = (w.clone(), done.clone());
+        let producer = std::thread::spawn(move || {
+            for i in 0..N {
+                tx.send(i).unwrap();
+                w2.signal();
+                if i % 64 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+            d2.store(true, Ordering::SeqCst);
+            w2.force();
+        });
+        let mut got = 0;
+        loop {
+            assert!(readable(w.raw(), 5000), "lost wakeup after {got} items");
+            while rx.try_recv().is_ok() {
+                got += 1;
+            }
+            if got == N && done.load(Ordering::SeqCst) {
+                break;
+            }
+            w.clear(|| !rx.is_empty() || done.load(Ordering::SeqCst));
+        }
+        producer.join().unwrap();
+        assert_eq!(got, N);
+        assert!(
+            readable(w.raw(), 0),
+            "a finished producer leaves it readable"
+        );
+    }
+
+    #[test]
+    fn clear_makes_it_unreadable_when_idle() {
+        let w = Wakeup::new().unwrap();
+        assert!(!readable(w.raw(), 0));
+        w.signal();
+        w.signal();
+        assert!(readable(w.raw(), 0));
+        w.clear(|| false);
+        assert!(!readable(w.raw(), 0));
+        w.clear(|| true);
+        assert!(readable(w.raw(), 0));
+    }
+}
