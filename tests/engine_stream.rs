@@ -279,3 +279,29 @@ fn connection_refused_is_a_connect_error() {
     assert_eq!(e.kind, ErrorKind::Connect);
     assert!(e.message.contains(&port.to_string()), "{}", e.message);
 }
+
+#[test]
+fn body_base64_is_sent_decoded() {
+    let server = TestServer::http();
+    let client = Client::new(Options::default());
+    let stream = client
+        .open(opts(&format!(
+            r#"{{"url":"{}","method":"PUT","body_base64":"aGkgdGhlcmU="}}"#,
+            server.url("/echo")
+        )))
+        .unwrap();
+    let mut body = String::new();
+    while let Next::Event(d) = stream.next(WAIT) {
+        if d.event.event_type.as_str() == "body" {
+            body = d.event.data.as_str().to_string();
+        }
+    }
+    assert_eq!(body, "hi there");
+    let e = client
+        .start(opts(
+            r#"{"url":"http://127.0.0.1:1/","body":"a","body_base64":"YQ=="}"#,
+        ))
+        .err()
+        .unwrap();
+    assert!(e.message.contains("body_base64"), "{}", e.message);
+}

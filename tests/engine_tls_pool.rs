@@ -226,3 +226,37 @@ fn cancelling_one_http2_stream_leaves_the_shared_connection_usable() {
     assert!(after.timings().reused);
     assert_eq!(server.accepted(), 1);
 }
+
+#[test]
+fn client_certificate_is_presented_when_configured() {
+    let server = TestServer::https_client_auth();
+    let certs = server.tls.as_ref().unwrap();
+    let without = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    let refused = match without.open(Options::url(server.url("/events?count=1"))) {
+        Err(_) => true,
+        // TLS 1.3: the server's refusal may arrive after the handshake.
+        Ok(s) => matches!(count_events(&s), (0, Next::Failed)),
+    };
+    assert!(
+        refused,
+        "a server requiring a client certificate accepted none"
+    );
+    let with = Client::new(opts(serde_json::json!({"tls": {
+        "ca_pem": server.ca_pem(),
+        "client_cert_pem": certs.client_cert_pem,
+        "client_key_pem": certs.client_key_pem,
+    }})));
+    let stream = with
+        .open(Options::url(server.url("/events?count=2")))
+        .unwrap();
+    assert_eq!(count_events(&stream).0, 2);
+    let e = with
+        .start(opts(serde_json::json!({
+            "url": server.url("/"), "tls": {"client_key_pem": "junk"}
+        })))
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+}

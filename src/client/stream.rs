@@ -138,7 +138,7 @@ impl Shared {
         self.cancelled.load(Ordering::SeqCst)
     }
 
-    fn is_terminal(&self) -> bool {
+    pub fn is_terminal(&self) -> bool {
         self.terminal.load(Ordering::SeqCst) != RUNNING
     }
 

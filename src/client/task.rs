@@ -43,6 +43,20 @@ pub(crate) struct Settings {
     pub error_body_bytes: usize,
 }
 
+/// If the task is dropped without reporting an end (a bug made it panic),
+/// fail the stream so no waiter hangs. After `cancel()` or a reported end
+/// this does nothing.
+impl Drop for Task {
+    fn drop(&mut self) {
+        if !self.shared.is_terminal() && !self.shared.is_cancelled() {
+            self.shared.set_failed(Error::new(
+                ErrorKind::Io,
+                "internal error: the stream task stopped unexpectedly",
+            ));
+        }
+    }
+}
+
 /// What the body loop leaves behind when it ends cleanly.
 struct CleanEnd {
     sender: Option<hyper::client::conn::http1::SendRequest<ReqBody>>,

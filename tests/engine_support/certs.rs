@@ -6,6 +6,12 @@ use std::sync::Arc;
 
 pub struct TestCerts {
     pub ca_pem: String,
+    ca_der: CertificateDer<'static>,
+    /// A client certificate signed by the same CA, and its key.
+    pub client_cert_pem: String,
+    pub client_key_pem: String,
+    /// Require a client certificate signed by the CA.
+    pub require_client_cert: bool,
     pub cert_der: CertificateDer<'static>,
     pub key_der: Vec<u8>,
 }
@@ -24,8 +30,17 @@ impl TestCerts {
             CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
         let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+        let client_key = KeyPair::generate().unwrap();
+        let client = CertificateParams::new(vec!["client.test".to_string()])
+            .unwrap()
+            .signed_by(&client_key, &ca, &ca_key)
+            .unwrap();
         TestCerts {
             ca_pem: ca.pem(),
+            ca_der: ca.der().clone(),
+            client_cert_pem: client.pem(),
+            client_key_pem: client_key.serialize_pem(),
+            require_client_cert: false,
             cert_der: leaf.der().clone(),
             key_der: leaf_key.serialize_der(),
         }
@@ -33,10 +48,23 @@ impl TestCerts {
 
     pub fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
+            .unwrap();
+        let builder = if self.require_client_cert {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(self.ca_der.clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let mut config = builder
             .with_single_cert(
                 vec![self.cert_der.clone()],
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone())),

@@ -46,6 +46,13 @@ impl TestServer {
         ])))
     }
 
+    /// HTTPS that requires a client certificate signed by its CA.
+    pub fn https_client_auth() -> TestServer {
+        let mut certs = certs::TestCerts::new(&["localhost", "127.0.0.1", "sse.test"]);
+        certs.require_client_cert = true;
+        Self::spawn(Some(certs))
+    }
+
     fn spawn(tls: Option<certs::TestCerts>) -> TestServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
