@@ -37,7 +37,10 @@ pub(crate) struct PoolKey {
     pub port: u16,
     pub dial: Option<SocketAddr>,
     pub proxy: Option<ProxyTarget>,
-    pub tls: Option<TlsOptions>,
+    /// Identity of the client's cached TLS configuration (one per distinct
+    /// `tls` options + ALPN choice, never evicted, so the address is a
+    /// stable id), instead of a copy of the options with their PEM text.
+    pub tls: Option<usize>,
     pub version: HttpVersionPref,
 }
 
@@ -258,7 +261,7 @@ pub(crate) fn plan(
         port: target.port,
         dial,
         proxy: proxy.clone(),
-        tls: target.https.then_some(tls_opts),
+        tls: tls.as_ref().map(|(config, _)| Arc::as_ptr(config) as usize),
         version,
     };
     Ok(Route {
