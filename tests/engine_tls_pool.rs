@@ -260,3 +260,22 @@ fn client_certificate_is_presented_when_configured() {
         .unwrap();
     assert_eq!(e.kind, ErrorKind::InvalidRequest);
 }
+
+#[test]
+fn http2_streams_beyond_the_servers_limit_get_another_connection() {
+    let server = TestServer::https_max_streams(2);
+    let client = Client::new(opts(serde_json::json!({
+        "tls": {"ca_pem": server.ca_pem()}, "header_timeout_ms": 5000
+    })));
+    let streams: Vec<_> = (0..5)
+        .map(|_| {
+            client
+                .open(Options::url(server.url("/events?count=0&interval_ms=10")))
+                .unwrap()
+        })
+        .collect();
+    for s in &streams {
+        assert!(matches!(s.next(WAIT), Next::Event(_)), "{:?}", s.error());
+    }
+    assert_eq!(server.accepted(), 3, "2 + 2 + 1 streams");
+}

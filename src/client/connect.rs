@@ -8,7 +8,10 @@ use super::route::{host_denied, Route};
 use crate::error::{Error, ErrorKind};
 use crate::timing::TimingCells;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -17,6 +20,8 @@ use tokio::net::TcpStream;
 pub(crate) struct Connected {
     pub sender: Sender,
     pub counters: Arc<ConnCounters>,
+    /// HTTP/2 only: the server's current concurrent-stream limit.
+    pub h2_max_streams: Option<Arc<AtomicUsize>>,
 }
 
 /// Refuse before DNS when the host matches `deny_hosts`.
@@ -184,11 +189,15 @@ pub(crate) async fn connect(route: &Route, timings: &TimingCells) -> Result<Conn
             "HTTP/2 was required but the server did not agree to h2 in ALPN",
         ));
     }
-    let sender = handshake(io, h2).await?;
-    Ok(Connected { sender, counters })
+    let (sender, h2_max_streams) = handshake(io, h2).await?;
+    Ok(Connected {
+        sender,
+        counters,
+        h2_max_streams,
+    })
 }
 
-async fn handshake(io: BoxIo, h2: bool) -> Result<Sender, Error> {
+async fn handshake(io: BoxIo, h2: bool) -> Result<(Sender, Option<Arc<AtomicUsize>>), Error> {
     let io = TokioIo::new(io);
     let hs_err =
         |e: hyper::Error| Error::new(ErrorKind::Protocol, format!("HTTP handshake failed: {e}"));
@@ -201,12 +210,20 @@ async fn handshake(io: BoxIo, h2: bool) -> Result<Sender, Error> {
             .handshake::<_, ReqBody>(io)
             .await
             .map_err(hs_err)?;
-        tokio::spawn(async move {
-            // The connection ends when every sender is gone or the peer closes;
-            // its error, if any, reaches the streams through their bodies.
-            let _ = conn.await;
-        });
-        Ok(Sender::H2(sender))
+        // The server's SETTINGS_MAX_CONCURRENT_STREAMS, refreshed whenever
+        // the connection is polled, so the pool never queues a stream
+        // behind the limit. 100 is hyper's assumption before SETTINGS.
+        let max_streams = Arc::new(AtomicUsize::new(100));
+        let published = max_streams.clone();
+        let mut conn = conn;
+        tokio::spawn(std::future::poll_fn(move |cx| {
+            // The connection ends when every sender is gone or the peer
+            // closes; its error, if any, reaches the streams through their bodies.
+            let r = Pin::new(&mut conn).poll(cx);
+            published.store(conn.current_max_send_streams(), Ordering::Relaxed);
+            r.map(|_| ())
+        }));
+        Ok((Sender::H2(sender), Some(max_streams)))
     } else {
         let (sender, conn) = hyper::client::conn::http1::Builder::new()
             .max_buf_size(1024 * 1024)
@@ -216,6 +233,6 @@ async fn handshake(io: BoxIo, h2: bool) -> Result<Sender, Error> {
         tokio::spawn(async move {
             let _ = conn.await;
         });
-        Ok(Sender::H1(sender))
+        Ok((Sender::H1(sender), None))
     }
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,10 +31,35 @@ struct Idle {
     since: Instant,
 }
 
+/// A shared HTTP/2 connection and how many streams use it, so no stream
+/// is queued behind the server's SETTINGS_MAX_CONCURRENT_STREAMS.
+struct H2Conn {
+    sender: http2::SendRequest<ReqBody>,
+    counters: Arc<ConnCounters>,
+    active: Arc<AtomicUsize>,
+    max_streams: Arc<AtomicUsize>,
+}
+
+/// One stream's place on a shared HTTP/2 connection; freed on drop.
+pub(crate) struct H2Slot(Arc<AtomicUsize>);
+
+impl Drop for H2Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A connection from the pool; `slot` is held for the stream's life on HTTP/2.
+pub(crate) struct Checkout {
+    pub sender: Sender,
+    pub counters: Arc<ConnCounters>,
+    pub slot: Option<H2Slot>,
+}
+
 #[derive(Default)]
 struct Inner {
     idle: HashMap<PoolKey, Vec<Idle>>,
-    h2: HashMap<PoolKey, (http2::SendRequest<ReqBody>, Arc<ConnCounters>)>,
+    h2: HashMap<PoolKey, Vec<H2Conn>>,
 }
 
 #[derive(Default)]
@@ -47,20 +73,32 @@ impl Pool {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An idle HTTP/1.1 connection or the shared HTTP/2 one for this key.
-    pub fn checkout(&self, key: &PoolKey) -> Option<(Sender, Arc<ConnCounters>)> {
+    /// An idle HTTP/1.1 connection, or a shared HTTP/2 one with room for
+    /// another stream, for this key.
+    pub fn checkout(&self, key: &PoolKey) -> Option<Checkout> {
         let mut inner = self.lock();
-        if let Some((s, c)) = inner.h2.get(key) {
-            if !s.is_closed() {
-                return Some((Sender::H2(s.clone()), c.clone()));
+        if let Some(list) = inner.h2.get_mut(key) {
+            list.retain(|c| !c.sender.is_closed());
+            for c in list.iter() {
+                if c.active.load(Ordering::SeqCst) < c.max_streams.load(Ordering::Relaxed) {
+                    c.active.fetch_add(1, Ordering::SeqCst);
+                    return Some(Checkout {
+                        sender: Sender::H2(c.sender.clone()),
+                        counters: c.counters.clone(),
+                        slot: Some(H2Slot(c.active.clone())),
+                    });
+                }
             }
-            inner.h2.remove(key);
         }
         let list = inner.idle.get_mut(key)?;
         let now = Instant::now();
         while let Some(idle) = list.pop() {
             if !idle.sender.is_closed() && now.duration_since(idle.since) < IDLE_MAX {
-                return Some((Sender::H1(idle.sender), idle.counters));
+                return Some(Checkout {
+                    sender: Sender::H1(idle.sender),
+                    counters: idle.counters,
+                    slot: None,
+                });
             }
         }
         None
@@ -87,16 +125,23 @@ impl Pool {
         }
     }
 
-    /// Share an HTTP/2 connection for later streams to the same key.
+    /// Share a new HTTP/2 connection for later streams to the same key;
+    /// returns the slot of the stream that opened it.
     pub fn put_h2(
         &self,
         key: &PoolKey,
         sender: &http2::SendRequest<ReqBody>,
         counters: &Arc<ConnCounters>,
-    ) {
-        self.lock()
-            .h2
-            .insert(key.clone(), (sender.clone(), counters.clone()));
+        max_streams: Arc<AtomicUsize>,
+    ) -> H2Slot {
+        let active = Arc::new(AtomicUsize::new(1));
+        self.lock().h2.entry(key.clone()).or_default().push(H2Conn {
+            sender: sender.clone(),
+            counters: counters.clone(),
+            active: active.clone(),
+            max_streams,
+        });
+        H2Slot(active)
     }
 
     /// Number of idle HTTP/1.1 connections (all keys); for tests.

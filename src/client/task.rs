@@ -5,7 +5,7 @@
 use super::connect;
 use super::gzip::{Gunzip, STEP};
 use super::io::ConnCounters;
-use super::pool::{ReqBody, Sender};
+use super::pool::{Checkout, ReqBody, Sender};
 use super::request::RequestTemplate;
 use super::response::Response;
 use super::route::Route;
@@ -126,18 +126,18 @@ impl Task {
     }
 
     /// A pooled connection that is ready for a request, if any.
-    async fn pooled(&self) -> Option<(Sender, Arc<ConnCounters>)> {
+    async fn pooled(&self) -> Option<Checkout> {
         if !self.settings.reuse {
             return None;
         }
-        while let Some((sender, counters)) = self.client.pool.checkout(&self.route.key) {
-            match sender {
-                Sender::H1(mut s) => {
+        while let Some(mut c) = self.client.pool.checkout(&self.route.key) {
+            match &mut c.sender {
+                Sender::H1(s) => {
                     if s.ready().await.is_ok() {
-                        return Some((Sender::H1(s), counters));
+                        return Some(c);
                     }
                 }
-                Sender::H2(s) => return Some((Sender::H2(s), counters)),
+                Sender::H2(_) => return Some(c),
             }
         }
         None
@@ -180,16 +180,17 @@ impl Task {
         // The connect and send futures are boxed: they are done before the
         // long body phase, so the task's own size (held for the stream's
         // whole life) stays small.
-        let (sender, counters, response) = match Box::pin(self.pooled()).await {
-            Some((mut sender, counters)) => {
+        let (conn, response) = match Box::pin(self.pooled()).await {
+            Some(mut conn) => {
                 t.reused.store(true, Ordering::Relaxed);
-                let base = (counters.read(), counters.written());
-                match Box::pin(self.send(&mut sender, &counters)).await {
-                    Ok(r) => (sender, counters, (r, base)),
+                let base = (conn.counters.read(), conn.counters.written());
+                match Box::pin(self.send(&mut conn.sender, &conn.counters)).await {
+                    Ok(r) => (conn, (r, base)),
                     // A pooled connection the server closed meanwhile: retry
                     // once on a new one (nothing of the response was seen).
                     Err(e) if e.kind != ErrorKind::HeaderTimeout => {
                         t.reused.store(false, Ordering::Relaxed);
+                        drop(conn);
                         Box::pin(self.fresh()).await?
                     }
                     Err(e) => return Err(e),
@@ -197,6 +198,13 @@ impl Task {
             }
             None => Box::pin(self.fresh()).await?,
         };
+        // `_slot` keeps this stream counted on a shared HTTP/2 connection
+        // until the stream ends (or the task is dropped).
+        let Checkout {
+            sender,
+            counters,
+            slot: _slot,
+        } = conn;
         let (response, (base_read, base_written)) = response;
         let t = &self.shared.timings;
         TimingCells::mark(&t.headers);
@@ -253,29 +261,26 @@ impl Task {
     }
 
     /// Connect anew and send; shares a new HTTP/2 connection via the pool.
-    #[allow(clippy::type_complexity)]
-    async fn fresh(
-        &self,
-    ) -> Result<
-        (
-            Sender,
-            Arc<ConnCounters>,
-            (http::Response<Incoming>, (u64, u64)),
-        ),
-        Error,
-    > {
+    async fn fresh(&self) -> Result<(Checkout, (http::Response<Incoming>, (u64, u64))), Error> {
         let connect::Connected {
-            mut sender,
+            sender,
             counters,
+            h2_max_streams,
         } = self.connect_new().await?;
-        if let Sender::H2(s) = &sender {
-            if self.settings.reuse {
-                self.client.pool.put_h2(&self.route.key, s, &counters);
+        let slot = match (&sender, h2_max_streams) {
+            (Sender::H2(s), Some(max)) if self.settings.reuse => {
+                Some(self.client.pool.put_h2(&self.route.key, s, &counters, max))
             }
-        }
+            _ => None,
+        };
+        let mut conn = Checkout {
+            sender,
+            counters,
+            slot,
+        };
         // A new connection's bytes (TLS handshake included) are all this stream's.
-        let r = self.send(&mut sender, &counters).await?;
-        Ok((sender, counters, (r, (0, 0))))
+        let r = self.send(&mut conn.sender, &conn.counters).await?;
+        Ok((conn, (r, (0, 0))))
     }
 
     async fn read_error_body(&self, mut body: Incoming) -> Bytes {

@@ -26,6 +26,7 @@ pub struct Stats {
 
 pub struct TestServer {
     pub addr: SocketAddr,
+
     pub stats: Arc<Stats>,
     pub tls: Option<certs::TestCerts>,
     rt: Option<Runtime>,
@@ -46,6 +47,12 @@ impl TestServer {
         ])))
     }
 
+    /// HTTPS whose HTTP/2 allows only `n` concurrent streams per connection.
+    pub fn https_max_streams(n: u32) -> TestServer {
+        let certs = certs::TestCerts::new(&["localhost", "127.0.0.1", "sse.test"]);
+        Self::spawn_with(Some(certs), Some(n))
+    }
+
     /// HTTPS that requires a client certificate signed by its CA.
     pub fn https_client_auth() -> TestServer {
         let mut certs = certs::TestCerts::new(&["localhost", "127.0.0.1", "sse.test"]);
@@ -54,6 +61,10 @@ impl TestServer {
     }
 
     fn spawn(tls: Option<certs::TestCerts>) -> TestServer {
+        Self::spawn_with(tls, None)
+    }
+
+    fn spawn_with(tls: Option<certs::TestCerts>, max_streams: Option<u32>) -> TestServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -78,8 +89,11 @@ impl TestServer {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| routes::route(req, st.clone()));
-                    let builder =
+                    let mut builder =
                         hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    if let Some(n) = max_streams {
+                        builder.http2().max_concurrent_streams(n);
+                    }
                     match acceptor {
                         None => {
                             let _ = builder.serve_connection(TokioIo::new(tcp), svc).await;
