@@ -9,8 +9,8 @@
 //! 1. One stream of small events, server batching writes: events/s and
 //!    client CPU per event, for libsse and for a peer in the same run
 //!    (hyper's own HTTP/1.1 connection + eventsource-stream).
-//! 2. N concurrent idle streams (plain HTTP, then TLS): resident memory per
-//!    stream and the process's thread count.
+//! 2. N concurrent idle streams (plain HTTP/1.1, TLS HTTP/1.1, TLS HTTP/2
+//!    multiplexed): resident memory per stream and the process's thread count.
 //! 3. N concurrent busy streams, consumed through their eventfds with
 //!    poll(2) from one thread: total events/s.
 
@@ -237,15 +237,21 @@ fn median_by<F: Fn(&Run) -> f64>(mut runs: Vec<Run>, key: F) -> Run {
     runs.swap_remove(runs.len() / 2)
 }
 
-fn idle_streams(server: &Server, streams: usize) {
-    let mut defaults = serde_json::json!({"http_version": "http1"});
+/// `h2`: HTTP/2 by ALPN, streams multiplexed on shared connections (the
+/// first connection is up before the rest start, so they can share it).
+fn idle_streams(server: &Server, streams: usize, h2: bool) {
+    let version = if h2 { "auto" } else { "http1" };
+    let mut defaults = serde_json::json!({ "http_version": version });
     if let Some(ca) = &server.ca_pem {
         defaults["tls"] = serde_json::json!({"ca_pem": ca});
     }
     let client = Client::new(Options::from_json(defaults.to_string().as_bytes()).unwrap());
     let url = format!("{}/events?count=0&interval_ms=3600000", server.url);
-    // Warm up the runtime, TLS config and allocator with one stream.
-    drop(client.open(Options::url(&url)).unwrap());
+    // Warm up the runtime, TLS config and allocator with one stream (kept
+    // open for HTTP/2 so later streams share its connection).
+    let first = client.open(Options::url(&url)).unwrap();
+    while let Next::Event(_) = first.next(Some(Duration::from_millis(100))) {}
+    let _first = h2.then_some(first);
     std::thread::sleep(Duration::from_millis(200));
     let (rss0, thr0, heap0) = (rss_kib(), threads(), live_kib());
     let t0 = Instant::now();
@@ -257,6 +263,7 @@ fn idle_streams(server: &Server, streams: usize) {
             panic!("open failed: {e}");
         }
     }
+    let version = open[0].response().map_or("?", |r| r.version_str());
     let opened = t0.elapsed();
     std::thread::sleep(Duration::from_millis(300));
     // The server sends event 1 at once; a live consumer would have taken it.
@@ -265,7 +272,7 @@ fn idle_streams(server: &Server, streams: usize) {
     }
     let (rss1, thr1, heap1) = (rss_kib(), threads(), live_kib());
     println!(
-        "  {:<5} {streams} idle streams opened in {:.2} s: RSS +{} KiB = {:.1} KiB/stream (live heap {:.1} KiB/stream); threads {thr0} -> {thr1}",
+        "  {:<5} {version:<8} {streams} idle streams opened in {:.2} s: RSS +{} KiB = {:.1} KiB/stream (live heap {:.1} KiB/stream); threads {thr0} -> {thr1}",
         if server.ca_pem.is_some() { "TLS" } else { "plain" },
         opened.as_secs_f64(),
         rss1.saturating_sub(rss0),
@@ -370,12 +377,13 @@ fn main() {
                 (ours.cpu / ours.events as f64) / (peer.cpu / peer.events as f64)
             );
         }
-        Ok("idle-plain") => idle_streams(&Server::start(false), streams),
-        Ok("idle-tls") => idle_streams(&Server::start(true), streams),
+        Ok("idle-plain") => idle_streams(&Server::start(false), streams, false),
+        Ok("idle-tls") => idle_streams(&Server::start(true), streams, false),
+        Ok("idle-h2") => idle_streams(&Server::start(true), streams, true),
         Ok("busy") => busy_streams(&Server::start(false), streams, 2000),
         _ => {
             let exe = std::env::current_exe().unwrap();
-            for phase in ["one", "idle-plain", "idle-tls", "busy"] {
+            for phase in ["one", "idle-plain", "idle-tls", "idle-h2", "busy"] {
                 let status = Command::new(&exe)
                     .args(&args)
                     .env("BENCH_ENGINE_PHASE", phase)
