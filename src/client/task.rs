@@ -387,7 +387,6 @@ impl Task {
         if t.first_event.load(Ordering::Relaxed) == 0 {
             TimingCells::set(&t.first_event, batch[0].at_ns);
         }
-        t.events.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for ev in batch.drain(..) {
             // Only this task adds to `queued`, so checking then adding is exact.
             while shared.queued.load(Ordering::SeqCst) >= shared.capacity {
@@ -408,6 +407,9 @@ impl Task {
             if self.tx.send(ev).is_err() {
                 return Err(Error::cancelled());
             }
+            // Counted once queued: `events` never includes a parsed batch
+            // still waiting for room.
+            t.events.fetch_add(1, Ordering::Relaxed);
         }
         shared.wakeup.signal();
         Ok(())
