@@ -1,5 +1,7 @@
 //! Every timeout kind, server faults (stall, reset mid-event, broken
 //! chunked encoding, endless line), deny rules, and back-pressure.
+//! Tests naming non-loopback hosts set `"proxy": null` so an HTTP_PROXY in
+//! the environment cannot reroute them.
 
 mod engine_support;
 
@@ -225,7 +227,7 @@ fn deny_hosts_refuses_before_dns_and_deny_ips_before_connect() {
     let port = server.addr.port();
     let client = Client::new(opts(serde_json::json!({
         "deny_hosts": ["*.blocked.test"],
-        "hosts": {"a.blocked.test": "127.0.0.1"}
+        "proxy": null, "hosts": {"a.blocked.test": "127.0.0.1"}
     })));
     let e = client
         .open(Options::url(format!("http://a.blocked.test:{port}/events")))
@@ -236,7 +238,7 @@ fn deny_hosts_refuses_before_dns_and_deny_ips_before_connect() {
 
     let client = Client::new(opts(serde_json::json!({
         "deny_ips": ["10.0.0.0/8", "127.0.0.0/8"],
-        "hosts": {"via.override": "127.0.0.1"}
+        "proxy": null, "hosts": {"via.override": "127.0.0.1"}
     })));
     for url in [
         server.url("/events"),
@@ -254,7 +256,7 @@ fn host_override_for_plain_http_keeps_the_host_header() {
     let server = TestServer::http();
     let port = server.addr.port();
     let client = Client::new(opts(serde_json::json!({
-        "hosts": {"api.example.invalid": format!("127.0.0.1:{port}")}
+        "proxy": null, "hosts": {"api.example.invalid": format!("127.0.0.1:{port}")}
     })));
     let stream = client
         .open(Options::url("http://api.example.invalid/echo"))

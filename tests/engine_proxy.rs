@@ -121,9 +121,17 @@ fn proxies_explicit_and_from_the_environment() {
         ))
         .unwrap();
     assert_eq!(first_data(&stream), "1:xxxxxxxxxxxxxx");
-    std::env::set_var("NO_PROXY", "localhost,127.0.0.1");
+    // Loopback is never proxied from the environment (as in Go).
     let stream = client
         .open(Options::url(plain.url("/events?count=1")))
+        .unwrap();
+    assert_eq!(first_data(&stream), "1:xxxxxxxxxxxxxx");
+    std::env::set_var("NO_PROXY", "localhost,.direct.invalid");
+    let direct = Client::new(opts(serde_json::json!({
+        "hosts": {"a.direct.invalid": plain.addr.to_string()}
+    })));
+    let stream = direct
+        .open(Options::url("http://a.direct.invalid/events?count=1"))
         .unwrap();
     assert_eq!(first_data(&stream), "1:xxxxxxxxxxxxxx");
     assert_eq!(

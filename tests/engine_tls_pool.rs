@@ -100,7 +100,7 @@ fn host_override_dials_the_given_address_and_verifies_the_name() {
     let port = server.addr.port();
     let client = Client::new(opts(serde_json::json!({
         "tls": {"ca_pem": server.ca_pem()},
-        "hosts": {"sse.test": "127.0.0.1"}
+        "proxy": null, "hosts": {"sse.test": "127.0.0.1"}
     })));
     let stream = client
         .open(Options::url(format!(
@@ -111,7 +111,7 @@ fn host_override_dials_the_given_address_and_verifies_the_name() {
     // A name the certificate does not carry is refused with the reason.
     let client = Client::new(opts(serde_json::json!({
         "tls": {"ca_pem": server.ca_pem()},
-        "hosts": {"other.test": format!("127.0.0.1:{port}")}
+        "proxy": null, "hosts": {"other.test": format!("127.0.0.1:{port}")}
     })));
     let e = client
         .open(Options::url("https://other.test/events?count=1"))

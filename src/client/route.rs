@@ -208,6 +208,15 @@ fn proxy_for(opts: &Options, target: &Target) -> Result<Option<ProxyTarget>, Err
         ProxySetting::None => Ok(None),
         ProxySetting::Url(u) => parse_proxy(&u).map(Some),
         ProxySetting::FromEnv => {
+            // Like Go's ProxyFromEnvironment: loopback is never proxied.
+            let loopback = target.host == "localhost"
+                || target
+                    .host
+                    .parse::<IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                return Ok(None);
+            }
             let url = if target.https {
                 env_any(&["HTTPS_PROXY", "https_proxy"])
             } else {
