@@ -279,3 +279,31 @@ fn http2_streams_beyond_the_servers_limit_get_another_connection() {
     }
     assert_eq!(server.accepted(), 3, "2 + 2 + 1 streams");
 }
+
+#[test]
+fn a_pooled_connection_the_server_dropped_is_retried_on_a_new_one() {
+    use engine_support::raw::{self, RawServer};
+    use std::io::Write;
+    // Each connection answers one request, then closes on the next one
+    // without a byte of response (like a server's idle timeout racing it).
+    let server = RawServer::spawn(|mut s| {
+        raw::read_head(&mut s);
+        s.write_all(raw::SSE_CHUNKED_HEAD).unwrap();
+        s.write_all(&raw::chunk(b"data: hello\n\n")).unwrap();
+        s.write_all(b"0\r\n\r\n").unwrap();
+        raw::read_head(&mut s);
+    });
+    let client = Client::new(Options::default());
+    for i in 0..2 {
+        let stream = client.open(Options::url(server.url("/"))).unwrap();
+        let (n, last) = count_events(&stream);
+        assert_eq!(n, 1);
+        assert!(matches!(last, Next::End), "{last:?} {:?}", stream.error());
+        // The second stream tried the pooled connection, then a new one.
+        assert!(!stream.timings().reused);
+        if i == 0 {
+            assert_eq!(client.idle_connections(), 1);
+        }
+    }
+    assert_eq!(server.accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

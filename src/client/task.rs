@@ -187,8 +187,12 @@ impl Task {
                 match Box::pin(self.send(&mut conn.sender, &conn.counters)).await {
                     Ok(r) => (conn, (r, base)),
                     // A pooled connection the server closed meanwhile: retry
-                    // once on a new one (nothing of the response was seen).
-                    Err(e) if e.kind != ErrorKind::HeaderTimeout => {
+                    // once on a new one, but only if not one byte of a
+                    // response came back (so a request is never run twice).
+                    Err(e)
+                        if e.kind != ErrorKind::HeaderTimeout
+                            && conn.counters.first_read_ns.load(Ordering::Relaxed) == 0 =>
+                    {
                         t.reused.store(false, Ordering::Relaxed);
                         drop(conn);
                         Box::pin(self.fresh()).await?
