@@ -129,7 +129,7 @@ impl Client {
             request,
             settings,
         };
-        let handle = crate::runtime::handle().spawn(task.run());
+        let handle = crate::runtime::handle()?.spawn(task.run());
         Ok(Stream {
             shared,
             task: handle,
