@@ -246,6 +246,9 @@ static void test_connection_refused(void) {
   CHECK_EQ_INT(sse_error_message(e, tiny, sizeof tiny), full);
   CHECK(strlen(tiny) == 3 && memcmp(tiny, msg, 3) == 0);
   CHECK_EQ_INT(sse_error_message(e, NULL, 0), full);
+  CHECK_EQ_INT(sse_error_message(e, NULL, 64), full); /* NULL buffer: length only */
+  CHECK_EQ_INT(sse_error_body(e, NULL), SSE_ERR_NULL);
+  CHECK(strcmp(sse_error_kind_name(sse_error_kind_of(e)), "connect") == 0);
   sse_bytes body;
   CHECK_EQ_INT(sse_error_body(e, &body), SSE_OK);
   CHECK_EQ_INT(body.len, 0);
