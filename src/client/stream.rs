@@ -1,10 +1,10 @@
 //! `Stream`: the consumer side of one SSE request — the bounded queue, the
 //! open handshake, the terminal state, cancel, and the eventfd.
 
-use crate::parser::Event;
 use super::response::Response;
 use super::wakeup::Wakeup;
 use crate::error::Error;
+use crate::parser::Event;
 use crate::timing::{TimingCells, Timings};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use once_cell::sync::OnceCell;

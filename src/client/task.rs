@@ -5,7 +5,6 @@
 use super::connect;
 use super::gzip::{Gunzip, STEP};
 use super::io::ConnCounters;
-use crate::parser::{Limits, Parser};
 use super::pool::{ReqBody, Sender};
 use super::request::RequestTemplate;
 use super::response::Response;
@@ -13,6 +12,7 @@ use super::route::Route;
 use super::stream::{Delivered, Shared};
 use super::ClientInner;
 use crate::error::{Error, ErrorKind};
+use crate::parser::{Limits, Parser};
 use crate::timing::{now_ns, TimingCells};
 use bytes::Bytes;
 use http_body_util::BodyExt;
