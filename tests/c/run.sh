@@ -116,6 +116,13 @@ if "${run[@]}" "$tmp/sse_cat" "http://127.0.0.1:$port/" >/dev/null 2>"$tmp/err.o
   fail "sse_cat exited 0 on a refused connection"
 fi
 grep -q 'connect' "$tmp/err.out" || fail "sse_cat connect error message: $(cat "$tmp/err.out")"
+# --timeout bounds the whole stream: a stalled one fails after it.
+if "${run[@]}" "$tmp/sse_cat" "$base/fault/stall?after=1" --timeout 300 >"$tmp/cat.out" 2>"$tmp/err.out"; then
+  fail "sse_cat --timeout exited 0 on a stalled stream"
+fi
+head -1 tests/c/expected/events_default.jsonl | sed 's/1:xxxxxxx/1:xxxxxxxxxxxxxx/' | diff -u - "$tmp/cat.out" \
+  || fail "sse_cat --timeout: the event before the stall"
+grep -q 'total_timeout' "$tmp/err.out" || fail "sse_cat --timeout message: $(cat "$tmp/err.out")"
 # TLS: the self-signed certificate passes only with --insecure.
 expect_cat tests/c/expected/events_tick.jsonl "$tls_base/events?count=3&size=16&ids=1&event=tick" --insecure
 if "${run[@]}" "$tmp/sse_cat" "$tls_base/events?count=1" >/dev/null 2>"$tmp/err.out"; then
