@@ -39,6 +39,12 @@ if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
   git -C "$root" diff --exit-code -- include/sse.h || fail "include/sse.h changed when regenerated: commit it"
 fi
 
+step "libsse.so exports exactly the functions of include/sse.h"
+nm -D --defined-only "$lib/libsse.so" | awk '$2 == "T" {print $3}' | sort >"$tmp/exported"
+sed -n 's/^[a-z].*[ *]\(sse_[a-z_]*\)(.*/\1/p' include/sse.h | sort >"$tmp/declared"
+[ -s "$tmp/declared" ] || fail "no function declarations found in include/sse.h"
+diff -u "$tmp/declared" "$tmp/exported" || fail "exported symbols differ from the header"
+
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -I"$root/include")
 cxxflags=(-std=c++17 -Wall -Wextra -Werror -pedantic -I"$root/include" -I"$root/examples/cpp")
 ldso=(-L"$lib" -lsse -Wl,-rpath,"$lib")
