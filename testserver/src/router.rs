@@ -197,7 +197,7 @@ where
 }
 
 const INDEX: &str = "sse-testserver: see docs/testserver.md\n\
-GET|POST /events?count&interval_ms&size&lines&event&ids&retry&comment_every&eol&batch\n\
+GET|POST /events?count&interval_ms&size&lines&event&ids&retry&comment_every&comment_block&eol&batch\n\
 ANY /echo\n\
 POST /v1/chat/completions, GET /v1/models\n\
 /fault/endless-line /fault/stall?after=N /fault/reset?after=N /fault/bad-chunked\n\
