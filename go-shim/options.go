@@ -19,9 +19,9 @@ func mapOptions(o lib.Options, warnf func(string, ...any)) jsapi.Options {
 		NoVUConnectionReuse:   o.NoVUConnectionReuse.Bool,
 		SystemTags:            map[string]bool{},
 	}
-	if o.UserAgent.Valid {
-		out.UserAgent = o.UserAgent.String
-	}
+	// k6 keeps its default user agent in a not-Valid null.String: use the
+	// value either way, as k6/http does.
+	out.UserAgent = o.UserAgent.String
 	if o.SystemTags != nil {
 		for k, v := range o.SystemTags.Map() {
 			out.SystemTags[k] = v

@@ -33,7 +33,9 @@ func NewClient(optionsJSON []byte) (*Client, error) {
 	defer C.free(js)
 	var c *C.sse_client
 	var cerr *C.sse_error
+	enterC()
 	r := C.sse_client_new((*C.uint8_t)(js), n, &c, &cerr)
+	leaveC()
 	if r != C.SSE_OK {
 		defer C.sse_error_free(cerr)
 		return nil, resultError(r, cerr)
@@ -69,7 +71,9 @@ func (cl *Client) StartStream(requestJSON []byte) (*Stream, error) {
 	defer C.free(js)
 	var s *C.sse_stream
 	var cerr *C.sse_error
+	enterC()
 	r := C.sse_start(cl.c, (*C.uint8_t)(js), n, &s, &cerr)
+	leaveC()
 	runtime.KeepAlive(cl)
 	if r != C.SSE_OK {
 		defer C.sse_error_free(cerr)
@@ -86,7 +90,9 @@ func (cl *Client) Close() {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	if cl.c != nil {
+		enterC()
 		C.sse_client_free(cl.c)
+		leaveC()
 		cl.c = nil
 		runtime.SetFinalizer(cl, nil)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,19 @@ func threads(t *testing.T) int {
 	}
 	t.Fatal("no Threads line in /proc/self/status")
 	return 0
+}
+
+// threadNames counts this process's threads by name (Go's carry the
+// binary's name, libsse's tokio workers "sse-worker").
+func threadNames() map[string]int {
+	names := map[string]int{}
+	tasks, _ := filepath.Glob("/proc/self/task/*/comm")
+	for _, comm := range tasks {
+		if b, err := os.ReadFile(comm); err == nil {
+			names[strings.TrimSpace(string(b))]++
+		}
+	}
+	return names
 }
 
 // 2,000 streams each wait for an event that never comes: parked in the
@@ -95,7 +109,7 @@ func TestTwoThousandWaitingStreamsFewThreads(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	t.Logf("%d waiting streams, %d OS threads", streams, n)
+	t.Logf("%d waiting streams, %d OS threads %v", streams, n, threadNames())
 	if n >= 64 {
 		t.Fatalf("%d OS threads for %d waiting streams, want < 64", n, streams)
 	}

@@ -89,7 +89,13 @@ func (st *Stream) WaitOpen(ctx context.Context) error {
 	}
 	var r C.enum_sse_result
 	st.park(ctx, func(wait int32) bool {
-		r = C.sse_stream_wait_open(st.s, C.int32_t(wait))
+		if wait != 0 {
+			r = C.sse_stream_wait_open(st.s, C.int32_t(wait)) // blocking fallback: outside the gate
+		} else {
+			enterC()
+			r = C.sse_stream_wait_open(st.s, 0)
+			leaveC()
+		}
 		runtime.KeepAlive(st)
 		return r != C.SSE_TIMEOUT
 	})
@@ -139,7 +145,14 @@ func (st *Stream) Next(ctx context.Context, out []streamapi.Event) (int, streama
 	var r C.enum_sse_result
 	var n C.size_t
 	st.park(ctx, func(wait int32) bool {
-		r = C.sse_next_events(st.s, C.int32_t(wait), st.events, C.size_t(capacity), &n)
+		if wait != 0 {
+			// The blocking fallback waits outside the gate.
+			r = C.sse_next_events(st.s, C.int32_t(wait), st.events, C.size_t(capacity), &n)
+		} else {
+			enterC()
+			r = C.sse_next_events(st.s, 0, st.events, C.size_t(capacity), &n)
+			leaveC()
+		}
 		if r == C.SSE_OK {
 			st.copyEvents(out[:n])
 		}
@@ -217,7 +230,9 @@ func (st *Stream) Cancel() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.s != nil {
+		enterC()
 		C.sse_cancel(st.s)
+		leaveC()
 		runtime.KeepAlive(st)
 	}
 }
@@ -233,7 +248,9 @@ func (st *Stream) Close() {
 		_ = st.file.Close()
 		st.file, st.raw = nil, nil
 	}
+	enterC()
 	C.sse_close(st.s)
+	leaveC()
 	st.s = nil
 	C.free(unsafe.Pointer(st.events))
 	st.events = nil
