@@ -239,8 +239,47 @@ fn bench_workload(c: &mut Criterion, w: &Workload, slow_peer_in_sampling: bool) 
     group.finish();
 }
 
+/// `SSE_BENCH_PROFILE=<workload letter>:<parser>:<runs>` runs one parser on
+/// one workload in a plain loop instead of criterion, for `perf stat` /
+/// `perf record` (cycle counts stay meaningful on a busy machine).
+fn profile_mode(workloads: &[&Workload]) -> bool {
+    let Ok(spec) = std::env::var("SSE_BENCH_PROFILE") else {
+        return false;
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [letter, parser, runs] = parts[..] else {
+        panic!("SSE_BENCH_PROFILE={spec}: want <a|b|c>:<parser>:<runs>");
+    };
+    let w = workloads
+        .iter()
+        .find(|w| w.name.starts_with(letter))
+        .expect("workload letter a, b or c");
+    let run = PARSERS
+        .iter()
+        .find(|(name, _)| *name == parser)
+        .expect("parser name")
+        .1;
+    let runs: u32 = runs.parse().expect("runs");
+    let start = Instant::now();
+    for _ in 0..runs {
+        black_box(run(black_box(w)));
+    }
+    let per_run = start.elapsed().as_secs_f64() / f64::from(runs);
+    println!(
+        "{}/{parser}: {:.1} us/run, {:.0} MB/s, {:.2} M events/s",
+        w.name,
+        per_run * 1e6,
+        w.bytes as f64 / per_run / 1e6,
+        w.events as f64 / per_run / 1e6
+    );
+    true
+}
+
 fn parsers(c: &mut Criterion) {
     let (a, b, long) = (openai_workload(), token_workload(), long_line_workload());
+    if profile_mode(&[&a, &b, &long]) {
+        return;
+    }
     bench_workload(c, &a, true);
     bench_workload(c, &b, true);
     bench_workload(c, &long, false);

@@ -189,17 +189,18 @@ typedef struct sse_timings {
   uint64_t tls_done_ns;
   // The request (headers and body) was written.
   uint64_t request_sent_ns;
-  // Response headers were read.
+  // The response headers were complete.
   uint64_t headers_ns;
-  // The first body byte was read.
+  // The first byte of the response was read (before the headers were
+  // complete): `first_byte_ns - request_sent_ns` is the time to first byte.
   uint64_t first_byte_ns;
   // The first event was parsed.
   uint64_t first_event_ns;
   // The stream ended, failed or was cancelled.
   uint64_t end_ns;
-  // Body and header bytes read from the connection.
+  // Bytes read for this stream on the wire (headers and TLS records included).
   uint64_t bytes_read;
-  // Bytes written to the connection.
+  // Bytes written for this stream on the wire.
   uint64_t bytes_written;
   // Events parsed.
   uint64_t events;
@@ -353,8 +354,11 @@ enum sse_result sse_stream_wait_open(struct sse_stream *stream, int32_t timeout_
 
 // The stream's event fd, for poll/epoll: readable while events are
 // queued, after the stream ended or failed, or when a started stream's
-// open completed. Owned by the stream: never close it or read from it; it
-// is valid until `sse_close`. -1 for NULL. Thread-safe.
+// open completed. Level-triggered: it stays readable until a read call
+// finds the queue empty, so read until `SSE_TIMEOUT` (e.g. with
+// `sse_try_next_event`) before polling again. Owned by the stream: never
+// close it or read from it; it is valid until `sse_close`. -1 for NULL.
+// Thread-safe.
 int sse_stream_fd(const struct sse_stream *stream);
 
 // Cancels the stream: a blocked `sse_next_event` (any thread) returns

@@ -8,8 +8,6 @@ mod connect;
 mod gzip;
 mod io;
 pub mod options;
-/// The parser this engine feeds.
-pub(crate) use crate::parser as parser_api;
 mod pool;
 mod request;
 mod response;

@@ -1,15 +1,15 @@
 //! `Stream`: the consumer side of one SSE request — the bounded queue, the
 //! open handshake, the terminal state, cancel, and the eventfd.
 
-use super::parser_api::Event;
 use super::response::Response;
 use super::wakeup::Wakeup;
 use crate::error::Error;
+use crate::parser::Event;
 use crate::timing::{TimingCells, Timings};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use once_cell::sync::OnceCell;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -69,11 +69,16 @@ pub(crate) struct Shared {
     /// Back-pressure: the producer waits here while the queue is full.
     pub space: tokio::sync::Notify,
     pub producer_waiting: AtomicBool,
+    /// Events in the queue. The channel itself is unbounded (it allocates
+    /// small blocks as it fills, so an idle stream costs almost nothing);
+    /// the producer keeps it at `capacity` with this count.
+    pub queued: AtomicUsize,
+    pub capacity: usize,
 }
 
 impl Shared {
     pub fn new(capacity: usize) -> std::io::Result<(Shared, Sender<Delivered>)> {
-        let (tx, rx) = crossbeam_channel::bounded(capacity);
+        let (tx, rx) = crossbeam_channel::unbounded();
         let (cancel_tx, cancel_rx) = crossbeam_channel::bounded(0);
         let shared = Shared {
             timings: TimingCells::default(),
@@ -89,6 +94,8 @@ impl Shared {
             wakeup: Wakeup::new()?,
             space: tokio::sync::Notify::new(),
             producer_waiting: AtomicBool::new(false),
+            queued: AtomicUsize::new(0),
+            capacity: capacity.max(1),
         };
         Ok((shared, tx))
     }
@@ -158,7 +165,8 @@ impl Shared {
         self.space.notify_one();
     }
 
-    fn after_recv(&self) {
+    fn after_recv(&self, n: usize) {
+        self.queued.fetch_sub(n, Ordering::SeqCst);
         if self.producer_waiting.load(Ordering::SeqCst)
             && self.producer_waiting.swap(false, Ordering::SeqCst)
         {
@@ -189,7 +197,7 @@ impl Shared {
         }
         match self.rx.try_recv() {
             Ok(ev) => {
-                self.after_recv();
+                self.after_recv(1);
                 return Next::Event(ev);
             }
             Err(TryRecvError::Disconnected) => return self.terminal_next(),
@@ -199,7 +207,7 @@ impl Shared {
             Err(TryRecvError::Empty) if self.is_terminal() => {
                 return match self.rx.try_recv() {
                     Ok(ev) => {
-                        self.after_recv();
+                        self.after_recv(1);
                         Next::Event(ev)
                     }
                     Err(_) => self.terminal_next(),
@@ -212,7 +220,7 @@ impl Shared {
             // An event may have landed between try_recv and clear.
             return match self.rx.try_recv() {
                 Ok(ev) => {
-                    self.after_recv();
+                    self.after_recv(1);
                     Next::Event(ev)
                 }
                 Err(TryRecvError::Disconnected) => self.terminal_next(),
@@ -233,7 +241,7 @@ impl Shared {
         };
         match got {
             Some(Ok(ev)) => {
-                self.after_recv();
+                self.after_recv(1);
                 Next::Event(ev)
             }
             Some(Err(_)) => self.terminal_next(),
@@ -266,7 +274,7 @@ impl Shared {
                 Err(_) => break,
             }
         }
-        self.after_recv();
+        self.after_recv(n - 1);
         Drain::Events(n)
     }
 

@@ -5,7 +5,6 @@
 use super::connect;
 use super::gzip::{Gunzip, STEP};
 use super::io::ConnCounters;
-use super::parser_api::{Limits, Parser};
 use super::pool::{ReqBody, Sender};
 use super::request::RequestTemplate;
 use super::response::Response;
@@ -13,9 +12,9 @@ use super::route::Route;
 use super::stream::{Delivered, Shared};
 use super::ClientInner;
 use crate::error::{Error, ErrorKind};
+use crate::parser::{Limits, Parser};
 use crate::timing::{now_ns, TimingCells};
 use bytes::Bytes;
-use crossbeam_channel::TrySendError;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use std::sync::atomic::Ordering;
@@ -366,31 +365,24 @@ impl Task {
         }
         t.events.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for ev in batch.drain(..) {
-            let mut ev = ev;
-            loop {
-                match self.tx.try_send(ev) {
-                    Ok(()) => break,
-                    Err(TrySendError::Disconnected(_)) => return Err(Error::cancelled()),
-                    Err(TrySendError::Full(back)) => {
-                        ev = back;
-                        shared.wakeup.signal();
-                        if shared.is_cancelled() {
-                            return Err(Error::cancelled());
-                        }
-                        let notified = shared.space.notified();
-                        tokio::pin!(notified);
-                        notified.as_mut().enable();
-                        shared.producer_waiting.store(true, Ordering::SeqCst);
-                        match self.tx.try_send(ev) {
-                            Ok(()) => break,
-                            Err(TrySendError::Disconnected(_)) => return Err(Error::cancelled()),
-                            Err(TrySendError::Full(back)) => {
-                                ev = back;
-                                notified.await;
-                            }
-                        }
-                    }
+            // Only this task adds to `queued`, so checking then adding is exact.
+            while shared.queued.load(Ordering::SeqCst) >= shared.capacity {
+                shared.wakeup.signal();
+                if shared.is_cancelled() {
+                    return Err(Error::cancelled());
                 }
+                let notified = shared.space.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                shared.producer_waiting.store(true, Ordering::SeqCst);
+                if shared.queued.load(Ordering::SeqCst) < shared.capacity {
+                    break;
+                }
+                notified.await;
+            }
+            shared.queued.fetch_add(1, Ordering::SeqCst);
+            if self.tx.send(ev).is_err() {
+                return Err(Error::cancelled());
             }
         }
         shared.wakeup.signal();
@@ -409,7 +401,7 @@ fn feed(
         .map_err(limit_error)
 }
 
-fn limit_error(e: super::parser_api::ParseError) -> Error {
+fn limit_error(e: crate::parser::ParseError) -> Error {
     Error::new(
         ErrorKind::LimitExceeded,
         format!("event stream: {e} (raise max_line_bytes / max_event_bytes if this is expected)"),

@@ -127,8 +127,11 @@ pub extern "C" fn sse_stream_wait_open(stream: *mut sse_stream, timeout_ms: i32)
 
 /// The stream's event fd, for poll/epoll: readable while events are
 /// queued, after the stream ended or failed, or when a started stream's
-/// open completed. Owned by the stream: never close it or read from it; it
-/// is valid until `sse_close`. -1 for NULL. Thread-safe.
+/// open completed. Level-triggered: it stays readable until a read call
+/// finds the queue empty, so read until `SSE_TIMEOUT` (e.g. with
+/// `sse_try_next_event`) before polling again. Owned by the stream: never
+/// close it or read from it; it is valid until `sse_close`. -1 for NULL.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_fd(stream: *const sse_stream) -> c_int {
     ffi_boundary!({

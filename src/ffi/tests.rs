@@ -63,7 +63,10 @@ fn null_handles_and_out_pointers_are_rejected() {
     assert_eq!(sse_stream_fd(ptr::null()), -1);
     assert_eq!(sse_stream_status(ptr::null()), 0);
     assert!(sse_stream_error(ptr::null()).is_null());
-    assert_eq!(sse_error_kind_of(ptr::null()), sse_error_kind::SSE_ERROR_NONE);
+    assert_eq!(
+        sse_error_kind_of(ptr::null()),
+        sse_error_kind::SSE_ERROR_NONE
+    );
     sse_close(ptr::null_mut());
     sse_client_free(ptr::null_mut());
     sse_error_free(ptr::null_mut());
@@ -72,7 +75,10 @@ fn null_handles_and_out_pointers_are_rejected() {
 #[test]
 fn error_calls_read_an_owned_error() {
     let raw = handle::error_into_raw(error(ErrorKind::HttpStatus, 503, "HTTP 503", b"busy"));
-    assert_eq!(sse_error_kind_of(raw), sse_error_kind::SSE_ERROR_HTTP_STATUS);
+    assert_eq!(
+        sse_error_kind_of(raw),
+        sse_error_kind::SSE_ERROR_HTTP_STATUS
+    );
     assert_eq!(sse_error_status(raw), 503);
     let mut body = sse_bytes {
         ptr: ptr::null(),
@@ -80,8 +86,14 @@ fn error_calls_read_an_owned_error() {
     };
     assert_eq!(sse_error_body(raw, &mut body), sse_result::SSE_OK);
     // SAFETY: the view borrows from the live error.
-    assert_eq!(unsafe { std::slice::from_raw_parts(body.ptr, body.len) }, b"busy");
-    assert_eq!(sse_error_body(raw, ptr::null_mut()), sse_result::SSE_ERR_NULL);
+    assert_eq!(
+        unsafe { std::slice::from_raw_parts(body.ptr, body.len) },
+        b"busy"
+    );
+    assert_eq!(
+        sse_error_body(raw, ptr::null_mut()),
+        sse_result::SSE_ERR_NULL
+    );
 
     let mut buf = [0x55 as c_char; 5];
     assert_eq!(sse_error_message(raw, buf.as_mut_ptr(), buf.len()), 8);
@@ -166,7 +178,10 @@ fn invalid_client_options_name_the_key() {
     let result = sse_client_new(json.as_ptr(), json.len(), &mut client, &mut err);
     assert_eq!(result, sse_result::SSE_ERR_INVALID);
     assert!(client.is_null());
-    assert_eq!(sse_error_kind_of(err), sse_error_kind::SSE_ERROR_INVALID_REQUEST);
+    assert_eq!(
+        sse_error_kind_of(err),
+        sse_error_kind::SSE_ERROR_INVALID_REQUEST
+    );
     let mut buf = [0 as c_char; 256];
     sse_error_message(err, buf.as_mut_ptr(), buf.len());
     // SAFETY: NUL-terminated by the call.

@@ -184,17 +184,18 @@ pub struct sse_timings {
     pub tls_done_ns: u64,
     /// The request (headers and body) was written.
     pub request_sent_ns: u64,
-    /// Response headers were read.
+    /// The response headers were complete.
     pub headers_ns: u64,
-    /// The first body byte was read.
+    /// The first byte of the response was read (before the headers were
+    /// complete): `first_byte_ns - request_sent_ns` is the time to first byte.
     pub first_byte_ns: u64,
     /// The first event was parsed.
     pub first_event_ns: u64,
     /// The stream ended, failed or was cancelled.
     pub end_ns: u64,
-    /// Body and header bytes read from the connection.
+    /// Bytes read for this stream on the wire (headers and TLS records included).
     pub bytes_read: u64,
-    /// Bytes written to the connection.
+    /// Bytes written for this stream on the wire.
     pub bytes_written: u64,
     /// Events parsed.
     pub events: u64,

@@ -62,6 +62,12 @@ impl Parser {
             self.dispatch(on_event);
             return Ok(());
         }
+        // Fast path for the line nearly every event has.
+        if let Some(rest) = line.strip_prefix(b"data:") {
+            let skip = usize::from(rest.first() == Some(&b' '));
+            self.block.data.push(src, end - rest.len() + skip..end);
+            return self.check_event_size();
+        }
         // No colon: the whole line is the field name and the value is empty.
         let (name_len, value_start) = match memchr(b':', line) {
             Some(colon) if line.get(colon + 1) == Some(&b' ') => (colon, colon + 2),
@@ -102,7 +108,7 @@ impl Parser {
     }
 
     #[inline(always)]
-    fn check_event_size(&mut self) -> Result<(), ParseError> {
+    pub(crate) fn check_event_size(&mut self) -> Result<(), ParseError> {
         let size = self.block.data.len() + self.block.comment.len();
         if size > self.limits.max_event {
             return Err(self.fail(ParseError::new(LimitKind::Event, self.limits.max_event)));

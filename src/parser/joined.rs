@@ -27,7 +27,7 @@ enum State {
 
 impl Joined {
     /// Appends `src[range]` as a new line.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, src: &Bytes, range: Range<usize>) {
         match &mut self.state {
             State::Empty => self.state = State::One(src.slice(range)),
@@ -46,6 +46,16 @@ impl Joined {
         }
     }
 
+    /// Appends `line` as a new line, taking it without a refcount change
+    /// when it is the first.
+    #[inline]
+    pub(crate) fn push_owned(&mut self, line: Bytes) {
+        match &mut self.state {
+            State::Empty => self.state = State::One(line),
+            _ => self.push(&line, 0..line.len()),
+        }
+    }
+
     /// Bytes held, LF separators included.
     #[inline]
     pub(crate) fn len(&self) -> usize {
@@ -57,7 +67,7 @@ impl Joined {
     }
 
     /// The joined lines, or `None` when no line was pushed; leaves `self` empty.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take(&mut self) -> Option<Bytes> {
         match std::mem::take(&mut self.state) {
             State::Empty => None,

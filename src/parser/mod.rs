@@ -22,6 +22,7 @@ mod event;
 mod interpret;
 mod joined;
 mod limits;
+mod scan;
 mod stream;
 mod text;
 

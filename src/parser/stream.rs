@@ -1,6 +1,7 @@
 //! "Parsing an event stream": chunks in, complete decoded lines out.
 //!
-//! Each chunk is scanned once with `memchr2` for CR/LF. A line that lies
+//! Each chunk is scanned once, 64 bytes at a time, for CR/LF and non-ASCII
+//! bytes (see `scan.rs`). A line that lies
 //! wholly inside the chunk is handed on as a range of the chunk (no copy);
 //! only the bytes of a line that started in an earlier chunk are buffered,
 //! and that buffer is never scanned again, so the work is linear in the
@@ -9,9 +10,9 @@
 use super::event::Event;
 use super::interpret::Block;
 use super::limits::{LimitKind, Limits, ParseError};
+use super::scan::classify_at;
 use super::text::Text;
-use bytes::{Bytes, BytesMut};
-use memchr::memchr2;
+use bytes::{Buf, Bytes, BytesMut};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -41,6 +42,8 @@ pub struct Parser {
     pub(crate) limits: Limits,
     /// Start of a line whose end has not arrived yet (raw bytes).
     partial: BytesMut,
+    /// `partial` holds a byte ≥ 0x80, so it needs UTF-8 validation.
+    partial_non_ascii: bool,
     /// The last chunk ended with CR, so a LF opening the next chunk is the
     /// second half of a CRLF.
     skip_lf: bool,
@@ -64,32 +67,6 @@ impl Default for Parser {
     }
 }
 
-/// Index just past the line end that starts at `bytes[end]` (CR, LF or
-/// CRLF), and whether the chunk ended right after a CR.
-#[inline(always)]
-fn after_line_end(bytes: &[u8], end: usize) -> (usize, bool) {
-    let next = end + 1;
-    if bytes[end] == b'\r' {
-        match bytes.get(next) {
-            Some(b'\n') => (next + 1, false),
-            Some(_) => (next, false),
-            None => (next, true),
-        }
-    } else {
-        (next, false)
-    }
-}
-
-/// End of the longest valid UTF-8 prefix of `bytes[from..]`, as an index of
-/// `bytes`.
-#[inline]
-fn valid_utf8_end(bytes: &[u8], from: usize) -> usize {
-    match std::str::from_utf8(&bytes[from..]) {
-        Ok(_) => bytes.len(),
-        Err(e) => from + e.valid_up_to(),
-    }
-}
-
 /// `line` (one whole line, invalid UTF-8) decoded with U+FFFD replacement.
 /// Line ends are ASCII and ASCII never belongs to an invalid sequence, so
 /// decoding line by line gives the same characters as decoding the stream.
@@ -104,6 +81,7 @@ impl Parser {
         Parser {
             limits,
             partial: BytesMut::new(),
+            partial_non_ascii: false,
             skip_lf: false,
             at_stream_start: true,
             block: Block::default(),
@@ -159,56 +137,83 @@ impl Parser {
             return Err(err.clone());
         }
         let bytes: &[u8] = &chunk;
-        let mut pos = 0;
-        if self.skip_lf && !bytes.is_empty() {
+        let len = bytes.len();
+        let mut line_start = 0;
+        if self.skip_lf && len > 0 {
             self.skip_lf = false;
             if bytes[0] == b'\n' {
-                pos = 1;
+                line_start = 1;
             }
         }
-        if !self.partial.is_empty() {
-            match memchr2(b'\r', b'\n', &bytes[pos..]) {
-                None => return self.grow_partial(&bytes[pos..]),
-                Some(i) => {
-                    let end = pos + i;
-                    self.grow_partial(&bytes[pos..end])?;
-                    (pos, self.skip_lf) = after_line_end(bytes, end);
+        // Non-ASCII bytes seen in the current line in earlier blocks.
+        let mut line_non_ascii = false;
+        let mut block_at = line_start;
+        while block_at < len {
+            let masks = classify_at(bytes, block_at);
+            let mut ends = masks.line_ends;
+            let mut non_ascii = masks.non_ascii;
+            while ends != 0 {
+                let bit = ends.trailing_zeros() as usize;
+                ends &= ends - 1;
+                let end = block_at + bit;
+                if end < line_start {
+                    continue; // the LF of a CRLF, consumed with its CR
+                }
+                let before = (1u64 << bit) - 1;
+                let has_non_ascii = line_non_ascii || non_ascii & before != 0;
+                non_ascii &= !before;
+                line_non_ascii = false;
+                let start = line_start;
+                line_start = end + 1;
+                if bytes[end] == b'\r' {
+                    match bytes.get(end + 1) {
+                        Some(b'\n') => line_start += 1,
+                        Some(_) => {}
+                        None => self.skip_lf = true,
+                    }
+                }
+                if self.partial.is_empty() {
+                    self.chunk_line(&chunk, start, end, has_non_ascii, &mut on_event)?;
+                } else {
+                    self.grow_partial(&bytes[start..end], has_non_ascii)?;
                     self.buffered_line(&mut on_event)?;
                 }
             }
+            line_non_ascii |= non_ascii != 0;
+            block_at += 64;
         }
-        // Lines inside this chunk: `bytes[..valid_to]` (from wherever the
-        // last check started) is known to be valid UTF-8.
-        let mut valid_to = 0;
-        while let Some(i) = memchr2(b'\r', b'\n', &bytes[pos..]) {
-            let mut start = pos;
-            let end = pos + i;
-            (pos, self.skip_lf) = after_line_end(bytes, end);
-            if end - start > self.limits.max_line {
-                return Err(self.fail(ParseError::new(LimitKind::Line, self.limits.max_line)));
-            }
-            if self.at_stream_start {
-                self.at_stream_start = false;
-                if bytes[start..end].starts_with(BOM) {
-                    start += BOM.len();
-                }
-            }
-            if end > valid_to {
-                valid_to = valid_utf8_end(bytes, start);
-            }
-            if end <= valid_to {
-                self.interpret_line(&chunk, start, end, &mut on_event)?;
-            } else {
-                let line = decode_lossy(&bytes[start..end]);
-                self.interpret_line(&line, 0, line.len(), &mut on_event)?;
+        self.grow_partial(&bytes[line_start.min(len)..], line_non_ascii)
+    }
+
+    /// Interprets the line `chunk[start..end]` that lies wholly in the chunk.
+    #[inline(always)]
+    fn chunk_line<F: FnMut(Event)>(
+        &mut self,
+        chunk: &Bytes,
+        mut start: usize,
+        end: usize,
+        non_ascii: bool,
+        on_event: &mut F,
+    ) -> Result<(), ParseError> {
+        if end - start > self.limits.max_line {
+            return Err(self.fail(ParseError::new(LimitKind::Line, self.limits.max_line)));
+        }
+        if self.at_stream_start {
+            self.at_stream_start = false;
+            if chunk[start..end].starts_with(BOM) {
+                start += BOM.len();
             }
         }
-        self.grow_partial(&bytes[pos..])
+        if non_ascii && std::str::from_utf8(&chunk[start..end]).is_err() {
+            let line = decode_lossy(&chunk[start..end]);
+            return self.interpret_line(&line, 0, line.len(), on_event);
+        }
+        self.interpret_line(chunk, start, end, on_event)
     }
 
     /// Appends the start of a line that does not end in this chunk.
     #[inline]
-    fn grow_partial(&mut self, more: &[u8]) -> Result<(), ParseError> {
+    fn grow_partial(&mut self, more: &[u8], non_ascii: bool) -> Result<(), ParseError> {
         if more.is_empty() {
             return Ok(());
         }
@@ -216,6 +221,7 @@ impl Parser {
             return Err(self.fail(ParseError::new(LimitKind::Line, self.limits.max_line)));
         }
         self.partial.extend_from_slice(more);
+        self.partial_non_ascii |= non_ascii;
         Ok(())
     }
 
@@ -228,8 +234,15 @@ impl Parser {
                 line = line.slice(BOM.len()..);
             }
         }
-        if std::str::from_utf8(&line).is_err() {
+        if std::mem::take(&mut self.partial_non_ascii) && std::str::from_utf8(&line).is_err() {
             line = decode_lossy(&line);
+        }
+        // A data line hands its own buffer on as the value (no new reference).
+        if let Some(rest) = line.strip_prefix(b"data:") {
+            let skip = line.len() - rest.len() + usize::from(rest.first() == Some(&b' '));
+            line.advance(skip);
+            self.block.data.push_owned(line);
+            return self.check_event_size();
         }
         self.interpret_line(&line, 0, line.len(), on_event)
     }
@@ -252,6 +265,7 @@ impl Parser {
             return Err(err.clone());
         }
         self.partial.clear();
+        self.partial_non_ascii = false;
         self.skip_lf = false;
         self.at_stream_start = true;
         self.block.clear();

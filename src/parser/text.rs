@@ -8,27 +8,45 @@ use std::ops::Deref;
 /// Bytes that are valid UTF-8 (any invalid input was already replaced by
 /// U+FFFD). Cloning is cheap: it shares the underlying buffer, which is
 /// usually the network chunk the text was parsed from.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Text(Bytes);
+// The empty text is `None`, not an empty `Bytes`: cloning and dropping it
+// is then a branch instead of a call through the `Bytes` vtable, which
+// matters with several empty fields in every event.
+#[derive(Clone, Default)]
+pub struct Text(Option<Bytes>);
 
 impl Text {
     /// The empty text.
     pub const fn new() -> Text {
-        Text(Bytes::new())
+        Text(None)
     }
 
     /// Text from a static string, without copying.
     pub const fn from_static(s: &'static str) -> Text {
-        Text(Bytes::from_static(s.as_bytes()))
+        if s.is_empty() {
+            Text(None)
+        } else {
+            Text(Some(Bytes::from_static(s.as_bytes())))
+        }
+    }
+
+    /// Wraps non-empty bytes; empty ones become `None`.
+    #[inline(always)]
+    fn wrap(bytes: Bytes) -> Text {
+        if bytes.is_empty() {
+            Text(None)
+        } else {
+            Text(Some(bytes))
+        }
     }
 
     /// Wraps bytes the caller has already validated.
     ///
     /// # Safety
     /// `bytes` must be valid UTF-8: [`Text::as_str`] relies on it.
+    #[inline(always)]
     pub(crate) unsafe fn from_utf8_unchecked(bytes: Bytes) -> Text {
         debug_assert!(std::str::from_utf8(&bytes).is_ok());
-        Text(bytes)
+        Text::wrap(bytes)
     }
 
     /// The text as a string slice.
@@ -37,27 +55,33 @@ impl Text {
         // (`from_utf8_unchecked` callers validate, the `From` impls start
         // from `str`/`String`, `TryFrom<Bytes>` checks), and the bytes are
         // immutable.
-        unsafe { std::str::from_utf8_unchecked(&self.0) }
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
     }
 
     /// The UTF-8 bytes of the text.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Some(bytes) => bytes,
+            None => &[],
+        }
     }
 
     /// The underlying buffer (shares memory, does not copy).
     pub fn into_bytes(self) -> Bytes {
-        self.0
+        self.0.unwrap_or_default()
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.as_ref().map_or(0, Bytes::len)
     }
 
     /// Whether the text is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 }
 
@@ -92,6 +116,32 @@ impl fmt::Display for Text {
     }
 }
 
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
@@ -106,7 +156,7 @@ impl PartialEq<&str> for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(Bytes::from(s))
+        Text::wrap(Bytes::from(s))
     }
 }
 
@@ -121,6 +171,6 @@ impl TryFrom<Bytes> for Text {
     /// Checks that `bytes` is UTF-8; does not copy.
     fn try_from(bytes: Bytes) -> Result<Text, Self::Error> {
         std::str::from_utf8(&bytes)?;
-        Ok(Text(bytes))
+        Ok(Text::wrap(bytes))
     }
 }

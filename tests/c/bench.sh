@@ -6,8 +6,8 @@
 # Usage: tests/c/bench.sh [EVENTS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-events="${1:-200000}"
-runs="${2:-5}"
+events="${1:-20000}"
+runs="${2:-21}"
 
 tmp="$(mktemp -d)"
 server_pid=""

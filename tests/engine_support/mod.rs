@@ -65,6 +65,8 @@ impl TestServer {
                     return;
                 };
                 st.accepted.fetch_add(1, Ordering::SeqCst);
+                // Without it, Nagle + delayed ACK hold the last chunk 40 ms.
+                let _ = tcp.set_nodelay(true);
                 let st = st.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {

@@ -1,6 +1,7 @@
 //! `/events` (and the stall / reset faults built on it): N generated events
 //! on a schedule, one timer per stream, frames cut from one reusable buffer.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -122,9 +123,13 @@ pub enum Cut {
     },
 }
 
+/// Pause between the partial event and the reset.
+pub const RESET_DELAY: Duration = Duration::from_millis(200);
+
 pub enum ResetState {
     Streaming,
-    /// The partial event went out; wait so hyper flushes it before the reset.
+    /// The partial event went out; wait so hyper flushes it and the client
+    /// reads it before the reset (Linux drops unread data on RST).
     Flushing(Pin<Box<Sleep>>),
 }
 
@@ -176,7 +181,10 @@ impl EventsBody {
 
     fn reserve(&mut self) {
         if self.buf.capacity() - self.buf.len() < self.spec.size + 256 {
-            self.buf.reserve(MAX_FRAME.max(self.spec.size * 2 + 512));
+            // Batched streams fill whole frames; the others stay small so
+            // 10,000 slow streams do not each pin a 64 KiB buffer.
+            let chunk = if self.spec.batch { MAX_FRAME } else { 4096 };
+            self.buf.reserve(chunk.max(self.spec.size * 2 + 512));
         }
     }
 
@@ -190,7 +198,6 @@ impl EventsBody {
     /// What to do once every allowed event is out.
     fn poll_after(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let next = self.next;
-        let size = self.spec.size;
         match &mut self.cut {
             Cut::None => Poll::Ready(None),
             Cut::Stall { hold, .. } => hold.as_mut().poll(cx).map(|_| None),
@@ -198,10 +205,8 @@ impl EventsBody {
                 ResetState::Streaming => {
                     let mut full = BytesMut::new();
                     self.spec.write_event(next, &mut full);
-                    let half = full.len().min(size.max(8)) / 2 + 1;
-                    *state = ResetState::Flushing(Box::pin(tokio::time::sleep(
-                        Duration::from_millis(50),
-                    )));
+                    let half = (full.len() / 2).max(1);
+                    *state = ResetState::Flushing(Box::pin(tokio::time::sleep(RESET_DELAY)));
                     Poll::Ready(Some(Ok(Frame::data(full.split_to(half).freeze()))))
                 }
                 ResetState::Flushing(sleep) => {
@@ -213,8 +218,6 @@ impl EventsBody {
         }
     }
 }
-
-use std::future::Future;
 
 impl Body for EventsBody {
     type Data = Bytes;

@@ -208,24 +208,32 @@ async fn tokens_per_chunk_groups_tokens() {
     assert_eq!(c.last().unwrap()["usage"]["completion_tokens"], 10);
 }
 
+/// examples/llm.js aborts when 80% of completions are truncated: with its
+/// payload and the shipped dataset, completions must mostly finish `stop`.
 #[tokio::test]
-async fn most_dataset_like_prompts_stop_before_512_tokens() {
+async fn llm_js_payloads_on_the_shipped_dataset_finish_with_stop() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/sharegpt_synthetic.json"
+    );
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let s = server();
-    let mut stops = 0;
-    for i in 0..20 {
-        let c = chunks(
-            &chat(
-                &s,
-                req(
-                    &format!("prompt number {i} about streams"),
-                    json!({"max_tokens": 512, "seed": 42}),
-                ),
-            )
-            .await,
-        );
-        stops += usize::from(finish(&c) == "stop");
+    let (mut stops, mut lengths) = (0, 0);
+    for conv in data.as_array().unwrap().iter().take(40) {
+        let prompt = conv["conversations"][0]["value"].as_str().unwrap();
+        let extra = json!({"max_tokens": 512, "seed": 42, "stop": ["<|im_end|>"],
+                           "stream_options": {"include_usage": true}});
+        let c = chunks(&chat(&s, req(prompt, extra)).await);
+        match finish(&c).as_str() {
+            "stop" => stops += 1,
+            "length" => lengths += 1,
+            other => panic!("finish_reason {other:?}"),
+        }
+        let usage = &c.last().unwrap()["usage"];
+        assert_eq!(usage["completion_tokens"], (c.len() - 3) as u64);
     }
-    assert!(stops >= 16, "only {stops}/20 finished with stop");
+    assert_eq!(stops + lengths, 40);
+    assert!(lengths * 5 < 40, "truncated {lengths}/40");
 }
 
 #[tokio::test]
@@ -287,4 +295,46 @@ async fn models_lists_the_configured_model() {
     assert_eq!(v["data"][0]["id"], "my-model");
     assert_eq!(v["data"][0]["object"], "model");
     assert!(v["data"][0]["owned_by"].is_string());
+}
+
+#[tokio::test]
+async fn knobs_come_from_body_then_headers_then_query() {
+    let s = server();
+    let body = req("knobs", json!({})).to_string();
+    let path = "/v1/chat/completions?tokens_per_chunk=5&completion_tokens=10";
+    // Query only: 10 tokens in chunks of 5.
+    let r = request(s.addr(), "POST", path, &[], &body).await;
+    assert_eq!(chunks(&r).len(), 1 + 2 + 1);
+    // A header beats the query.
+    let r = request(
+        s.addr(),
+        "POST",
+        path,
+        &[("x-tokens-per-chunk", "2")],
+        &body,
+    )
+    .await;
+    assert_eq!(chunks(&r).len(), 1 + 5 + 1);
+    // A body field beats both.
+    let body2 = req("knobs", json!({"tokens_per_chunk": 10})).to_string();
+    let r = request(
+        s.addr(),
+        "POST",
+        path,
+        &[("x-tokens-per-chunk", "2")],
+        &body2,
+    )
+    .await;
+    assert_eq!(chunks(&r).len(), 1 + 1 + 1);
+    // A bad knob is an OpenAI-style 400 naming it.
+    let r = request(
+        s.addr(),
+        "POST",
+        "/v1/chat/completions",
+        &[("x-ttft-ms", "soon")],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["param"], "ttft_ms");
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{Response, StatusCode};
 use http_body::{Body, Frame};
+use http_body_util::BodyExt;
 use serde_json::json;
 use tokio::time::{Instant, Sleep};
 
@@ -94,10 +95,8 @@ pub async fn handle(
         buf: BytesMut::new(),
         truth,
     };
-    event_stream(BodyExtBoxed::boxed(stream), stream_id)
+    event_stream(stream.boxed(), stream_id)
 }
-
-use http_body_util::BodyExt as BodyExtBoxed;
 
 /// The non-streaming `chat.completion` object.
 fn whole(
