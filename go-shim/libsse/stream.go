@@ -46,6 +46,9 @@ func newStream(s *C.sse_stream) (*Stream, error) {
 	// so a parked stream holds no thread. libsse owns the original; closing
 	// our duplicate never touches it. If that is impossible, waits fall
 	// back to short blocking C calls (correct, but one thread per waiter).
+	// The syscalls below can stall like C calls do: same gate.
+	enterC()
+	defer leaveC()
 	if fd := int(C.sse_stream_fd(s)); fd >= 0 {
 		if dup, err := syscall.Dup(fd); err == nil {
 			syscall.CloseOnExec(dup)
@@ -244,11 +247,11 @@ func (st *Stream) Close() {
 	if st.s == nil {
 		return
 	}
+	enterC()
 	if st.file != nil {
 		_ = st.file.Close()
 		st.file, st.raw = nil, nil
 	}
-	enterC()
 	C.sse_close(st.s)
 	leaveC()
 	st.s = nil
