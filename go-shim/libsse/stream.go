@@ -119,6 +119,8 @@ func (st *Stream) WaitOpen(ctx context.Context) error {
 }
 
 func (st *Stream) readResponse() {
+	enterC()
+	defer leaveC()
 	st.resp.Status = int(C.sse_stream_status(st.s))
 	st.resp.EventStream = bool(C.sse_stream_is_event_stream(st.s))
 	n := int(C.sse_stream_header_count(st.s))
@@ -216,7 +218,9 @@ func (st *Stream) Timings() streamapi.Timings {
 		return streamapi.Timings{}
 	}
 	var t C.sse_timings
+	enterC()
 	C.sse_stream_timings(st.s, &t)
+	leaveC()
 	runtime.KeepAlive(st)
 	return streamapi.Timings{
 		Start: uint64(t.start_ns), DNSDone: uint64(t.dns_done_ns), ConnectDone: uint64(t.connect_done_ns),
