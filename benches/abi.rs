@@ -35,7 +35,8 @@ fn open_filled(client: &Client, base: &str, events: u64) -> Stream {
     let options = Options::from_json(json.as_bytes()).expect("valid request");
     let stream = client.open(options).expect("open");
     let deadline = Instant::now() + Duration::from_secs(120);
-    while stream.timings().events < events {
+    // `end` is set once the last event is queued.
+    while stream.timings().events < events || stream.timings().end == 0 {
         assert!(Instant::now() < deadline, "the queue did not fill");
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -25,7 +25,9 @@ const model = __ENV.SERVER_BENCH_MODEL_ALIAS ? __ENV.SERVER_BENCH_MODEL_ALIAS : 
 // paths against the directory of this script, so it is found when k6 runs from the
 // repository root (`k6 run examples/llm.js`) as well as from examples/.
 // For real prompts, download ShareGPT_V3_unfiltered_cleaned_split.json from the
-// anon8231489123/ShareGPT_Vicuna_unfiltered dataset and set SERVER_BENCH_DATASET.
+// anon8231489123/ShareGPT_Vicuna_unfiltered dataset and set SERVER_BENCH_DATASET
+// (a relative path there is also resolved against this script's directory, so
+// prefer an absolute one).
 const dataset_path = __ENV.SERVER_BENCH_DATASET ? __ENV.SERVER_BENCH_DATASET : './data/sharegpt_synthetic.json'
 
 // Max tokens to predict

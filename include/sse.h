@@ -29,6 +29,13 @@
  *     fine: the streams keep the pool. Cancelling twice, and closing after
  *     cancelling, are fine. A panic inside the library gives SSE_ERR_PANIC.
  *
+ * Threads
+ *   The network work runs on one process-wide runtime started by the first
+ *   sse_open or sse_start: SSE_WORKER_THREADS worker threads (env; default
+ *   the number of cores) named "sse-worker", living until the process
+ *   exits (valgrind lists them as "still reachable"). Blocking calls block
+ *   only the calling thread.
+ *
  * Undefined (not detected)
  *   - Using a handle or a view after it was freed or its lifetime ended
  *     (e.g. an sse_event after the next read call, anything after sse_close).
@@ -37,6 +44,8 @@
  *   - Pointers that are not NULL and not what the function expects (a
  *     stream passed as a client, a buffer shorter than its stated length).
  *   - sse_error_free on the borrowed error of sse_stream_error().
+ *   - Using the library in a child after fork() once the runtime started
+ *     (exec first, as with any threaded library).
  *
  * Options JSON (sse_client_new: defaults for its streams; sse_open and
  * sse_start: the request, overriding the client key by key, headers merged).

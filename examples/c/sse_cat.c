@@ -3,6 +3,10 @@
  *
  *   sse_cat URL [-H 'Name: value']... [-X METHOD] [-d BODY] [--insecure] [--timeout MS]
  *
+ * -H adds a request header (repeatable), -X sets the method, -d the body,
+ * --insecure skips TLS certificate checks (test servers only), --timeout
+ * gives up after MS milliseconds in all (the total_timeout_ms option).
+ *
  * Each event becomes one line {"type": ..., "data": ..., "id": ...} (type
  * "message" when the event named none; id is the last event ID). Exits 0 at
  * a clean end of stream; on an error prints it to stderr and exits 1 (2 for

@@ -2,7 +2,6 @@ package jsapi
 
 import (
 	"net/textproto"
-	"strings"
 
 	"github.com/grafana/sobek"
 	"github.com/libsse/libsse/go-shim/streamapi"
@@ -100,8 +99,4 @@ func (s *session) clientObject() *sobek.Object {
 	})
 	_ = o.Set("close", func() { s.closed = true })
 	return o
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

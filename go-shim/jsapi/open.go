@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/grafana/sobek"
 	"github.com/libsse/libsse/go-shim/streamapi"
@@ -241,7 +242,7 @@ func (s *session) finish(failed bool, errMsg string) sobek.Value {
 func setCookies(headers []streamapi.Header) []*http.Cookie {
 	h := http.Header{}
 	for _, hd := range headers {
-		if hasPrefixFold(hd.Name, "set-cookie") && len(hd.Name) == len("set-cookie") {
+		if strings.EqualFold(hd.Name, "set-cookie") {
 			h.Add("Set-Cookie", hd.Value)
 		}
 	}

@@ -138,6 +138,8 @@ func copyError(e *C.sse_error) *streamapi.Error {
 	if e == nil {
 		return nil
 	}
+	enterC()
+	defer leaveC()
 	n := C.sse_error_message(e, nil, 0)
 	buf := C.malloc(n + 1)
 	defer C.free(buf)

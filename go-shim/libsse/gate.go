@@ -4,7 +4,8 @@ package libsse
 
 import "runtime"
 
-// cgoGate bounds how many goroutines are inside a libsse call at once.
+// cgoGate bounds how many goroutines are inside a libsse call (or one of
+// the fd syscalls around a stream) at once.
 //
 // A goroutine in a C call keeps its OS thread; when the call outlasts a few
 // tens of microseconds (a busy machine deschedules it), the Go scheduler

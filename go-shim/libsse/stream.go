@@ -46,6 +46,9 @@ func newStream(s *C.sse_stream) (*Stream, error) {
 	// so a parked stream holds no thread. libsse owns the original; closing
 	// our duplicate never touches it. If that is impossible, waits fall
 	// back to short blocking C calls (correct, but one thread per waiter).
+	// The syscalls below can stall like C calls do: same gate.
+	enterC()
+	defer leaveC()
 	if fd := int(C.sse_stream_fd(s)); fd >= 0 {
 		if dup, err := syscall.Dup(fd); err == nil {
 			syscall.CloseOnExec(dup)
@@ -116,6 +119,8 @@ func (st *Stream) WaitOpen(ctx context.Context) error {
 }
 
 func (st *Stream) readResponse() {
+	enterC()
+	defer leaveC()
 	st.resp.Status = int(C.sse_stream_status(st.s))
 	st.resp.EventStream = bool(C.sse_stream_is_event_stream(st.s))
 	n := int(C.sse_stream_header_count(st.s))
@@ -213,7 +218,9 @@ func (st *Stream) Timings() streamapi.Timings {
 		return streamapi.Timings{}
 	}
 	var t C.sse_timings
+	enterC()
 	C.sse_stream_timings(st.s, &t)
+	leaveC()
 	runtime.KeepAlive(st)
 	return streamapi.Timings{
 		Start: uint64(t.start_ns), DNSDone: uint64(t.dns_done_ns), ConnectDone: uint64(t.connect_done_ns),
@@ -244,11 +251,11 @@ func (st *Stream) Close() {
 	if st.s == nil {
 		return
 	}
+	enterC()
 	if st.file != nil {
 		_ = st.file.Close()
 		st.file, st.raw = nil, nil
 	}
-	enterC()
 	C.sse_close(st.s)
 	leaveC()
 	st.s = nil

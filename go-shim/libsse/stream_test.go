@@ -221,3 +221,24 @@ func TestClockAndVersion(t *testing.T) {
 		t.Fatalf("version %q", v)
 	}
 }
+
+func TestStreamOutlivesItsClient(t *testing.T) {
+	c, err := libsse.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.StartStream(request(t, map[string]any{"url": server.URL + "/events?count=5&interval_ms=10"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c.Close()
+	c.Close()
+	if _, err := c.Start(request(t, map[string]any{"url": server.URL + "/events"})); err == nil {
+		t.Fatal("Start on a closed client must fail")
+	}
+	evs, st := drain(t, s)
+	if st != streamapi.End || len(evs) != 5 {
+		t.Fatalf("after the client closed: status %v, %d events", st, len(evs))
+	}
+}

@@ -181,13 +181,17 @@ pub extern "C" fn sse_next_events(
             Drain::Failed => return sse_result::SSE_ERR_STREAM,
             Drain::Cancelled => return sse_result::SSE_CANCELLED,
         }
-        for (index, delivered) in batch.iter().enumerate() {
+        // `drain` appends at most `cap`; `take` makes the caller's array
+        // bound hold here even if that ever changed.
+        let mut written = 0;
+        for delivered in batch.iter().take(cap) {
             // SAFETY: `out` has room for `cap` events per the header's
-            // contract, and `drain` keeps `batch.len() <= cap`.
-            unsafe { handle::write_at(out, index, sse_event::borrowing(delivered)) };
+            // contract, and `written < cap`.
+            unsafe { handle::write_at(out, written, sse_event::borrowing(delivered)) };
+            written += 1;
         }
         // SAFETY: `n` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(n, batch.len()) };
+        unsafe { handle::write(n, written) };
         sse_result::SSE_OK
     })
 }

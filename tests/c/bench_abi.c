@@ -54,10 +54,11 @@ static double run(sse_client *c, const char *base, long events, enum mode m, dou
   }
   sse_timings t;
   for (int i = 0; i < 12000; i++) { /* up to 120 s */
-    if (sse_stream_timings(s, &t) == SSE_OK && t.events >= (uint64_t)events) break;
+    /* end_ns is set once the last event is queued */
+    if (sse_stream_timings(s, &t) == SSE_OK && t.events >= (uint64_t)events && t.end_ns) break;
     sleep_ms(10);
   }
-  if (t.events < (uint64_t)events) {
+  if (t.events < (uint64_t)events || !t.end_ns) {
     fprintf(stderr, "bench_abi: only %llu of %ld events were queued\n",
             (unsigned long long)t.events, events);
     exit(1);

@@ -7,7 +7,8 @@
 #
 # Valgrind reports no definite or indirect leaks and no errors; the tokio
 # runtime's worker threads and their buffers live for the whole process by
-# design, so they show as "still reachable" and are not counted.
+# design, so they show as "still reachable" and are not counted. The
+# suppressions in tests/c/valgrind.supp cover ring's assembly crypto only.
 #
 # Usage: tests/c/run.sh        (SSE_NO_VALGRIND=1 runs without valgrind)
 set -euo pipefail
@@ -15,9 +16,12 @@ cd "$(dirname "$0")/../.."
 root="$(pwd)"
 
 tmp="$(mktemp -d)"
-server_pid=""
+server_pids=()
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  for pid in "${server_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -34,6 +38,12 @@ step "include/sse.h is up to date"
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
   git -C "$root" diff --exit-code -- include/sse.h || fail "include/sse.h changed when regenerated: commit it"
 fi
+
+step "libsse.so exports exactly the functions of include/sse.h"
+nm -D --defined-only "$lib/libsse.so" | awk '$2 == "T" {print $3}' | sort >"$tmp/exported"
+sed -n 's/^[a-z].*[ *]\(sse_[a-z_]*\)(.*/\1/p' include/sse.h | sort >"$tmp/declared"
+[ -s "$tmp/declared" ] || fail "no function declarations found in include/sse.h"
+diff -u "$tmp/declared" "$tmp/exported" || fail "exported symbols differ from the header"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -I"$root/include")
 cxxflags=(-std=c++17 -Wall -Wextra -Werror -pedantic -I"$root/include" -I"$root/examples/cpp")
@@ -53,23 +63,29 @@ c++ "${cxxflags[@]}" examples/cpp/sse_watch.cpp -o "$tmp/sse_watch" "${ldso[@]}"
 cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat_static" -L"$lib" -l:libsse.a -lm -ldl -pthread
 if ldd "$tmp/sse_cat_static" | grep -q libsse; then fail "sse_cat_static links libsse.so"; fi
 
-step "start sse-testserver"
-"$lib/sse-testserver" --port 0 >"$tmp/server.out" 2>"$tmp/server.err" &
-server_pid=$!
-base=""
-for _ in $(seq 1 100); do
-  base="$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$tmp/server.out")"
-  [ -n "$base" ] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "sse-testserver exited: $(cat "$tmp/server.err")"
-  sleep 0.1
-done
-[ -n "$base" ] || fail "sse-testserver printed no 'listening on' line"
-echo "server at $base"
+step "start sse-testserver (HTTP, and HTTPS for --insecure)"
+# start_server OUT_VAR [ARGS...]: starts one server, stores its base URL.
+start_server() {
+  local var="$1" out="$tmp/server$#.out" url=""; shift
+  "$lib/sse-testserver" --port 0 "$@" >"$out" 2>"$out.err" &
+  server_pids+=("$!")
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out")"
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || fail "sse-testserver $* did not start: $(cat "$out.err")"
+  printf -v "$var" '%s' "$url"
+}
+start_server base
+start_server tls_base --tls
+echo "servers at $base and $tls_base"
 
 run=()
 if [ "${SSE_NO_VALGRIND:-0}" != 1 ]; then
   command -v valgrind >/dev/null || fail "valgrind not installed (or set SSE_NO_VALGRIND=1)"
   run=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
+       --suppressions="$root/tests/c/valgrind.supp"
        --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 fi
 
@@ -106,6 +122,19 @@ if "${run[@]}" "$tmp/sse_cat" "http://127.0.0.1:$port/" >/dev/null 2>"$tmp/err.o
   fail "sse_cat exited 0 on a refused connection"
 fi
 grep -q 'connect' "$tmp/err.out" || fail "sse_cat connect error message: $(cat "$tmp/err.out")"
+# --timeout bounds the whole stream: a stalled one fails after it.
+if "${run[@]}" "$tmp/sse_cat" "$base/fault/stall?after=1" --timeout 2000 >"$tmp/cat.out" 2>"$tmp/err.out"; then
+  fail "sse_cat --timeout exited 0 on a stalled stream"
+fi
+head -1 tests/c/expected/events_default.jsonl | sed 's/1:xxxxxxx/1:xxxxxxxxxxxxxx/' | diff -u - "$tmp/cat.out" \
+  || fail "sse_cat --timeout: the event before the stall"
+grep -q 'total_timeout' "$tmp/err.out" || fail "sse_cat --timeout message: $(cat "$tmp/err.out")"
+# TLS: the self-signed certificate passes only with --insecure.
+expect_cat tests/c/expected/events_tick.jsonl "$tls_base/events?count=3&size=16&ids=1&event=tick" --insecure
+if "${run[@]}" "$tmp/sse_cat" "$tls_base/events?count=1" >/dev/null 2>"$tmp/err.out"; then
+  fail "sse_cat accepted a self-signed certificate without --insecure"
+fi
+grep -q 'tls error' "$tmp/err.out" || fail "sse_cat TLS error message: $(cat "$tmp/err.out")"
 "$tmp/sse_cat_static" "$base/events?count=3&size=16&ids=1&event=tick" >"$tmp/cat.out"
 diff -u tests/c/expected/events_tick.jsonl "$tmp/cat.out" || fail "statically linked sse_cat"
 

@@ -246,6 +246,9 @@ static void test_connection_refused(void) {
   CHECK_EQ_INT(sse_error_message(e, tiny, sizeof tiny), full);
   CHECK(strlen(tiny) == 3 && memcmp(tiny, msg, 3) == 0);
   CHECK_EQ_INT(sse_error_message(e, NULL, 0), full);
+  CHECK_EQ_INT(sse_error_message(e, NULL, 64), full); /* NULL buffer: length only */
+  CHECK_EQ_INT(sse_error_body(e, NULL), SSE_ERR_NULL);
+  CHECK(strcmp(sse_error_kind_name(sse_error_kind_of(e)), "connect") == 0);
   sse_bytes body;
   CHECK_EQ_INT(sse_error_body(e, &body), SSE_OK);
   CHECK_EQ_INT(body.len, 0);
@@ -437,7 +440,10 @@ struct reader {
 static void *read_blocking(void *arg) {
   struct reader *r = arg;
   sse_event ev;
-  r->result = sse_next_event(r->s, 10000, &ev);
+  /* the main thread's probe may hold the stream for an instant */
+  do {
+    r->result = sse_next_event(r->s, 10000, &ev);
+  } while (r->result == SSE_ERR_STATE);
   return NULL;
 }
 
@@ -448,9 +454,14 @@ static void test_second_reader_gets_state_error(void) {
     struct reader r = {s, SSE_OK};
     pthread_t th;
     CHECK_EQ_INT(pthread_create(&th, NULL, read_blocking, &r), 0);
-    sleep_ms(100); /* the thread is now blocked in sse_next_event */
+    /* probe until the thread is blocked in sse_next_event (bounded) */
     sse_event ev;
-    CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_ERR_STATE);
+    sse_result probe = SSE_TIMEOUT;
+    for (int i = 0; i < 250 && probe == SSE_TIMEOUT; i++) {
+      sleep_ms(20);
+      probe = sse_try_next_event(s, &ev);
+    }
+    CHECK_EQ_INT(probe, SSE_ERR_STATE);
     CHECK_EQ_INT(sse_cancel(s), SSE_OK);
     pthread_join(th, NULL);
     CHECK_EQ_INT(r.result, SSE_CANCELLED);
@@ -513,6 +524,11 @@ static void test_try_next(void) {
   if (s) {
     CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_TIMEOUT);
     CHECK_EQ_INT(sse_next_event(s, 50, &ev), SSE_TIMEOUT);
+    sse_event evs[4];
+    size_t n = 99;
+    CHECK_EQ_INT(sse_next_events(s, 0, evs, 4, &n), SSE_TIMEOUT);
+    CHECK_EQ_INT(sse_next_events(s, 50, evs, 4, &n), SSE_TIMEOUT);
+    CHECK_EQ_INT(n, 99); /* not written unless SSE_OK */
     sse_close(s);
   }
   s = open_path(c, "/events?count=3&batch=1");
@@ -538,15 +554,30 @@ static int readable(int fd, int timeout_ms) {
   return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
 }
 
+/* The poll loop of an event-loop caller: wait for the fd, then read
+ * without blocking. The fd is also readable once the open completed, so a
+ * wakeup may find no event yet; *wakeups counts the polls. */
+static sse_result next_by_poll(sse_stream *s, sse_event *ev, int *wakeups) {
+  sse_result r = SSE_TIMEOUT;
+  for (*wakeups = 0; *wakeups < 10 && r == SSE_TIMEOUT; ++*wakeups) {
+    if (!readable(sse_stream_fd(s), 5000)) return SSE_TIMEOUT;
+    r = sse_try_next_event(s, ev);
+  }
+  return r;
+}
+
 static void test_fd_readable(void) {
   sse_client *c = new_client();
   sse_stream *s = open_path(c, "/fault/stall?after=1");
   if (s) {
     int fd = sse_stream_fd(s);
     CHECK(fd >= 0);
-    CHECK(readable(fd, 5000)); /* event 1 queued */
+    CHECK(readable(fd, 5000)); /* the open completed */
     sse_event ev;
-    CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_OK);
+    int wakeups;
+    CHECK_EQ_INT(next_by_poll(s, &ev, &wakeups), SSE_OK); /* event 1 */
+    CHECK(wakeups <= 2);
+    CHECK_BYTES(ev.data, event_data(1, 16));
     /* level-triggered until a read finds the queue empty */
     CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_TIMEOUT);
     CHECK(!readable(fd, 100)); /* queue empty, stream still open */
@@ -671,6 +702,76 @@ static void test_echo_request(void) {
   sse_client_free(c);
 }
 
+static void test_stream_failures(void) {
+  sse_client *c = new_client();
+  /* a TCP reset in the middle of event 3 */
+  sse_stream *s = open_path(c, "/fault/reset?after=2");
+  if (s) {
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_ERR_STREAM);
+    const sse_error *e = sse_stream_error(s);
+    CHECK(e != NULL);
+    CHECK(sse_error_kind_of(e) != SSE_ERROR_NONE && sse_error_kind_of(e) != SSE_ERROR_HTTP_STATUS);
+    CHECK(sse_error_message(e, NULL, 0) > 0);
+    CHECK_EQ_INT(sse_next_event(s, 0, &ev), SSE_ERR_STREAM); /* failure is sticky */
+    sse_close(s);
+  }
+  /* a request option reaches the parser: an endless line hits max_line_bytes */
+  char json[512];
+  snprintf(json, sizeof json, "{\"url\": \"%s/fault/endless-line\", \"max_line_bytes\": 4096}", base);
+  s = NULL;
+  CHECK_EQ_INT(open_json(c, json, &s, NULL), SSE_OK);
+  if (s) {
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 10000, &ev), SSE_ERR_STREAM);
+    CHECK_EQ_INT(sse_error_kind_of(sse_stream_error(s)), SSE_ERROR_LIMIT_EXCEEDED);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+struct opener {
+  sse_client *c;
+  int ok;
+};
+
+static void *open_many(void *arg) {
+  struct opener *o = arg;
+  for (int i = 0; i < 25; i++) {
+    sse_stream *s = NULL;
+    const char *path = "/events?count=3";
+    char json[512];
+    snprintf(json, sizeof json, "{\"url\": \"%s%s\"}", base, path);
+    if (sse_open(o->c, (const uint8_t *)json, strlen(json), &s, NULL) != SSE_OK) continue;
+    sse_event ev;
+    int n = 0;
+    while (sse_next_event(s, 5000, &ev) == SSE_OK) n++;
+    if (n == 3) o->ok++;
+    sse_close(s);
+  }
+  return NULL;
+}
+
+static void test_client_shared_by_threads(void) {
+  sse_client *c = new_client();
+  struct opener o[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    o[i].c = c;
+    o[i].ok = 0;
+    CHECK_EQ_INT(pthread_create(&th[i], NULL, open_many, &o[i]), 0);
+  }
+  int ok = 0;
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    ok += o[i].ok;
+  }
+  CHECK_EQ_INT(ok, 100);
+  sse_client_free(c);
+}
+
 static void test_open_close_cycles(void) {
   sse_client *c = new_client();
   int ok = 0;
@@ -712,6 +813,8 @@ int main(int argc, char **argv) {
   test_start_then_wait_open();
   test_headers_status_timings();
   test_echo_request();
+  test_stream_failures();
+  test_client_shared_by_threads();
   test_open_close_cycles();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

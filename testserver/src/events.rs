@@ -30,8 +30,14 @@ pub struct EventsSpec {
     pub ids: bool,
     pub retry: Option<u64>,
     pub comment_every: u64,
+    /// The comment is a block of its own (dispatches nothing) instead of a
+    /// line inside the event's block.
+    pub comment_block: bool,
     pub eol: Eol,
     pub batch: bool,
+    /// Index of the first event of this response: 1, or one past a numeric
+    /// `Last-Event-ID` when `ids=1` (a reconnecting client resumes).
+    pub first: u64,
 }
 
 impl EventsSpec {
@@ -55,8 +61,10 @@ impl EventsSpec {
             ids: q.flag("ids"),
             retry: q.opt("retry")?,
             comment_every: q.num("comment_every", 0)?,
+            comment_block: q.flag("comment_block"),
             eol,
             batch: q.flag("batch"),
+            first: 1,
         })
     }
 
@@ -69,6 +77,9 @@ impl EventsSpec {
             out.put_slice(b": comment ");
             out.put_slice(fmt_u64(i, &mut num));
             out.put_slice(eol.bytes());
+            if self.comment_block {
+                out.put_slice(eol.bytes());
+            }
         }
         if self.ids {
             put_field(out, b"id", fmt_u64(i, &mut num), eol);
@@ -76,7 +87,7 @@ impl EventsSpec {
         if let Some(t) = &self.event {
             put_field(out, b"event", t.as_bytes(), eol);
         }
-        if i == 1 {
+        if i == self.first {
             if let Some(r) = self.retry {
                 put_field(out, b"retry", fmt_u64(r, &mut num), eol);
             }
@@ -100,7 +111,7 @@ impl EventsSpec {
     /// The whole stream as one buffer (finite specs only; used by trickle).
     pub fn render_all(&self) -> Bytes {
         let mut out = BytesMut::new();
-        for i in 1..=self.count.unwrap_or(0) {
+        for i in self.first..=self.count.unwrap_or(0) {
             self.write_event(i, &mut out);
         }
         out.freeze()
@@ -152,8 +163,8 @@ impl EventsBody {
             t
         });
         EventsBody {
+            next: spec.first,
             spec,
-            next: 1,
             ticker,
             buf: BytesMut::new(),
             cut,
@@ -166,7 +177,10 @@ impl EventsBody {
         let end = self.spec.count;
         let cut = match &self.cut {
             Cut::None => None,
-            Cut::Stall { after, .. } | Cut::Reset { after, .. } => Some(*after),
+            // `after` counts events of this response.
+            Cut::Stall { after, .. } | Cut::Reset { after, .. } => {
+                Some((self.spec.first - 1).saturating_add(*after))
+            }
         };
         match (end, cut) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -86,7 +86,7 @@ async fn route(
     let m = &parts.method;
     let stream_method = *m == Method::GET || *m == Method::POST;
     Ok(match path {
-        "/events" if stream_method => events(query, Cut::None, ctx)?,
+        "/events" if stream_method => events(parts, query, Cut::None, ctx)?,
         "/echo" => {
             let (id, mut truth) = ctx.new_stream();
             if let Some(t) = truth.as_mut() {
@@ -106,12 +106,13 @@ async fn route(
             let after = query.num("after", 3)?;
             let hold_ms: u64 = query.num("hold_ms", STALL_HOLD.as_millis() as u64)?;
             let hold = Box::pin(tokio::time::sleep(Duration::from_millis(hold_ms)));
-            events(query, Cut::Stall { after, hold }, ctx)?
+            events(parts, query, Cut::Stall { after, hold }, ctx)?
         }
         "/fault/reset" => {
             let after = query.num("after", 3)?;
             let state = ResetState::Streaming;
             events(
+                parts,
                 query,
                 Cut::Reset {
                     after,
@@ -149,8 +150,23 @@ async fn route(
     })
 }
 
-fn events(query: &Query, cut: Cut, ctx: &ServerCtx) -> Result<Response<RespBody>, String> {
+fn events(
+    parts: &http::request::Parts,
+    query: &Query,
+    cut: Cut,
+    ctx: &ServerCtx,
+) -> Result<Response<RespBody>, String> {
     let mut spec = EventsSpec::from_query(query)?;
+    if spec.ids {
+        // A reconnecting client resumes after the last id it saw.
+        let last = parts
+            .headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok());
+        if let Some(n) = last.and_then(|v| v.trim().parse::<u64>().ok()) {
+            spec.first = n.saturating_add(1);
+        }
+    }
     if !matches!(cut, Cut::None) && query.get("count").is_none() {
         // The fault decides where the stream stops.
         spec.count = None;
@@ -181,7 +197,7 @@ where
 }
 
 const INDEX: &str = "sse-testserver: see docs/testserver.md\n\
-GET|POST /events?count&interval_ms&size&lines&event&ids&retry&comment_every&eol&batch\n\
+GET|POST /events?count&interval_ms&size&lines&event&ids&retry&comment_every&comment_block&eol&batch\n\
 ANY /echo\n\
 POST /v1/chat/completions, GET /v1/models\n\
 /fault/endless-line /fault/stall?after=N /fault/reset?after=N /fault/bad-chunked\n\

@@ -116,3 +116,53 @@ async fn bad_knobs_get_400() {
     let r = get(s.addr(), "/nope").await;
     assert_eq!(r.status, 404);
 }
+
+#[tokio::test]
+async fn last_event_id_resumes_after_it() {
+    let s = server();
+    let r = request(
+        s.addr(),
+        "GET",
+        "/events?count=5&size=4&ids=1&retry=100",
+        &[("last-event-id", "3")],
+        "",
+    )
+    .await;
+    // Events 4 and 5; retry goes with the first event of this response.
+    assert_eq!(
+        r.text(),
+        "id: 4\nretry: 100\ndata: 4:xx\n\nid: 5\ndata: 5:xx\n\n"
+    );
+    // Without ids=1 the header is ignored.
+    let r = request(
+        s.addr(),
+        "GET",
+        "/events?count=2&size=4",
+        &[("last-event-id", "1")],
+        "",
+    )
+    .await;
+    assert_eq!(r.text(), "data: 1:xx\n\ndata: 2:xx\n\n");
+    // Past the end: no events, a clean end.
+    let r = request(
+        s.addr(),
+        "GET",
+        "/events?count=2&ids=1",
+        &[("last-event-id", "9")],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), "");
+}
+
+#[tokio::test]
+async fn comment_block_is_a_block_of_its_own() {
+    let s = server();
+    let r = get(
+        s.addr(),
+        "/events?count=2&size=4&comment_every=2&comment_block=1",
+    )
+    .await;
+    assert_eq!(r.text(), "data: 1:xx\n\n: comment 2\n\ndata: 2:xx\n\n");
+}

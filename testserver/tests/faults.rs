@@ -96,3 +96,19 @@ async fn trickle_sends_one_byte_per_chunk() {
     assert_eq!(r.body, whole.body);
     assert_eq!(r.frames, r.body.len(), "every chunk carried one byte");
 }
+
+#[tokio::test]
+async fn reset_counts_after_from_the_resumed_event() {
+    let s = server();
+    let req =
+        "GET /fault/reset?after=2&ids=1&size=4 HTTP/1.1\r\nhost: t\r\nlast-event-id: 5\r\n\r\n";
+    let (bytes, err) = raw(s.addr(), req).await;
+    assert!(err.is_some());
+    let text = String::from_utf8_lossy(&bytes);
+    // Chunked framing sits between events: look for each one alone.
+    assert!(text.contains("id: 6\ndata: 6:xx\n\n"), "{text}");
+    assert!(text.contains("id: 7\ndata: 7:xx\n\n"), "{text}");
+    assert!(text.contains("id: 8\n"), "event 8 started: {text}");
+    assert!(!text.contains("id: 5\n"));
+    assert!(!text.contains("data: 8:xx"), "event 8 is cut: {text}");
+}

@@ -140,3 +140,24 @@ async fn chat_completions_stream_over_h2() {
     assert_eq!(events.len(), 7);
     assert_eq!(events[6], "[DONE]");
 }
+
+#[tokio::test]
+async fn cleartext_h2_with_prior_knowledge() {
+    let s = common::server();
+    let tcp = TcpStream::connect(s.addr()).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let req = Request::get(format!("http://{}/events?count=4", s.addr()))
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let resp = tokio::time::timeout(common::LIMIT, sender.send_request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    let body = read_all(resp.into_body()).await;
+    assert_eq!(String::from_utf8_lossy(&body).matches("\n\n").count(), 4);
+}
