@@ -212,6 +212,19 @@ fn non_2xx_surfaces_status_and_body() {
 }
 
 #[test]
+fn a_gzip_error_body_is_decoded() {
+    let server = TestServer::http();
+    let client = Client::new(Options::default());
+    let stream = client
+        .open(Options::url(server.url("/gzip-error")))
+        .unwrap();
+    assert!(matches!(stream.next(WAIT), Next::Failed));
+    let e = stream.error().unwrap();
+    assert_eq!(e.status, 429);
+    assert_eq!(&e.body[..], b"quota exceeded");
+}
+
+#[test]
 fn error_body_is_capped() {
     let server = TestServer::http();
     let client = Client::new(opts(r#"{"error_body_bytes":5}"#));

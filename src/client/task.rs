@@ -244,7 +244,10 @@ impl Task {
         self.shared.set_response(resp);
 
         if !status.is_success() {
-            let body = Box::pin(self.read_error_body(body)).await;
+            let mut body = Box::pin(self.read_error_body(body)).await;
+            if gzip {
+                body = gunzip_prefix(&body, self.settings.error_body_bytes);
+            }
             update_bytes(&self.shared.timings);
             return Err(Error::http_status(
                 status.as_u16(),
@@ -418,6 +421,25 @@ impl Task {
         shared.wakeup.signal();
         Ok(())
     }
+}
+
+/// Decode as much of a (possibly truncated) gzip error body as possible,
+/// keeping at most `cap` bytes; undecodable input is returned as it came.
+fn gunzip_prefix(body: &Bytes, cap: usize) -> Bytes {
+    let mut g = Gunzip::new();
+    let mut out = Vec::new();
+    for piece in body.chunks(STEP) {
+        match g.step(piece) {
+            Ok(plain) => out.extend_from_slice(&plain),
+            Err(_) if out.is_empty() => return body.clone(),
+            Err(_) => break,
+        }
+        if out.len() >= cap {
+            break;
+        }
+    }
+    out.truncate(cap);
+    Bytes::from(out)
 }
 
 fn feed(

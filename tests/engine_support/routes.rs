@@ -157,6 +157,19 @@ pub async fn route(
                 .insert("content-encoding", "gzip".parse().unwrap());
             return Ok(r);
         }
+        // A gzip-compressed error body.
+        "/gzip-error" => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(b"quota exceeded").unwrap();
+            let gz = enc.finish().unwrap();
+            tokio::spawn(async move {
+                let _ = tx.send(Bytes::from(gz)).await;
+            });
+            let mut r = sse(429, rx);
+            r.headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
+            return Ok(r);
+        }
         // A 2xx that is not an event stream.
         "/plain" => {
             tokio::spawn(async move {
