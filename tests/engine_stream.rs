@@ -25,6 +25,18 @@ fn collect(stream: &sse::client::Stream) -> (Vec<String>, Next) {
 }
 
 #[test]
+fn client_and_stream_are_shareable_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+    send_sync::<sse::client::Stream>();
+    send_sync::<sse::error::Error>();
+    let client = Client::new(Options::default());
+    let c2 = client.clone();
+    let handle = std::thread::spawn(move || c2.start(Options::url("http://127.0.0.1:1/")).is_ok());
+    assert!(handle.join().unwrap());
+}
+
+#[test]
 fn http1_stream_delivers_all_events_then_end() {
     let server = TestServer::http();
     let client = Client::new(Options::default());
