@@ -4,6 +4,7 @@
 //! pooled connection), send, publish the response, then parse body chunks
 //! into a bounded queue the consumer reads from any thread.
 
+mod body;
 mod connect;
 mod gzip;
 mod io;
