@@ -3,9 +3,11 @@
 #  1. every k6 script parses as an ES module (node --check);
 #  2. the synthetic dataset is what its generator writes and passes llm.js's filters;
 #  3. each script runs under node against the bundled server, with stand-ins
-#     for the k6 modules (examples/node-shim: sse.open via curl), and its
-#     checks and thresholds pass.
-# Needs node, python3, curl and cargo. Prints "examples: N passed, M failed".
+#     for the k6 modules (examples/node-shim), and its checks and thresholds
+#     pass. The k6/x/sse stand-in goes through libsse's C ABI: it runs the
+#     sse_cat example (examples/c/sse_cat.c, built here against
+#     target/release/libsse.so) and dispatches the events libsse parsed.
+# Needs node, python3, a C compiler and cargo. Prints "examples: N passed, M failed".
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -39,11 +41,18 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-if ! (cd "$root" && cargo build -q -p sse-testserver --bin sse-testserver); then
-    ko "build sse-testserver"
+lib="$root/target/release"
+# The same release builds as tests/c/run.sh, so one of them reuses the other's.
+if ! (cd "$root" && cargo build -q --release -p sse --lib \
+        && cargo build -q --release -p sse-testserver --bin sse-testserver); then
+    ko "build libsse and sse-testserver"
+elif ! cc -std=c11 -Wall -Wextra -Werror -I"$root/include" "$here/c/sse_cat.c" \
+        -L"$lib" -lsse -Wl,-rpath,"$lib" -o "$tmp/sse_cat"; then
+    ko "build sse_cat"
 else
-    bin="$root/target/debug/sse-testserver"
-    "$bin" --port 0 --token-interval-ms 1 > "$tmp/server.out" &
+    ok "build sse_cat against libsse.so"
+    export SSE_CAT="$tmp/sse_cat"
+    "$lib/sse-testserver" --port 0 --token-interval-ms 1 > "$tmp/server.out" &
     server_pid=$!
     url=""
     for _ in $(seq 1 100); do
@@ -54,6 +63,11 @@ else
     if [ -z "$url" ]; then
         ko "server did not print its URL"
     else
+        if timeout 120 node "$here/node-shim/selfcheck.mjs" "$url"; then
+            ok "k6/x/sse stand-in (sse_cat -i)"
+        else
+            ko "k6/x/sse stand-in (sse_cat -i)"
+        fi
         mkdir -p "$tmp/node_modules"
         ln -s "$here/node-shim/k6" "$tmp/node_modules/k6"
         run() { # script iterations

@@ -2,6 +2,7 @@
  * sse_cat: print a Server-Sent Events stream as JSON lines.
  *
  *   sse_cat URL [-H 'Name: value']... [-X METHOD] [-d BODY] [--insecure] [--timeout MS]
+ *           [-i | --include]
  *
  * -H adds a request header (repeatable), -X sets the method, -d the body,
  * --insecure skips TLS certificate checks (test servers only), --timeout
@@ -11,6 +12,14 @@
  * "message" when the event named none; id is the last event ID). Exits 0 at
  * a clean end of stream; on an error prints it to stderr and exits 1 (2 for
  * bad usage).
+ *
+ * -i (--include) first prints the response as one line
+ * {"status": 200, "headers": {"name": "value", ...}} (names as libsse
+ * reports them, lower case; the values of a repeated name joined with ", "),
+ * also for a non-2xx status, before the error, so a caller sees the status.
+ * Each event line then also carries "name" (the event field as sent, ""
+ * when none), "comment" (its comment lines joined by LF), "retry_ms" (-1
+ * when none) and "time_ns" (when libsse read it, on the sse_now_ns() clock).
  *
  * Build: cc -Iinclude examples/c/sse_cat.c -Ltarget/release -lsse
  */
@@ -81,7 +90,7 @@ static void buf_json_string(buf *b, const char *s, size_t n) {
 static void usage(void) {
   fprintf(stderr,
           "usage: sse_cat URL [-H 'Name: value']... [-X METHOD] [-d BODY] [--insecure] "
-          "[--timeout MS]\n");
+          "[--timeout MS] [-i | --include]\n");
   exit(2);
 }
 
@@ -99,8 +108,9 @@ static void print_error(const char *what, const sse_error *e) {
   }
 }
 
-/* Builds the request JSON from the command line into req. */
-static void build_request(int argc, char **argv, buf *req) {
+/* Builds the request JSON from the command line into req; sets *include
+ * when -i / --include is given. */
+static void build_request(int argc, char **argv, buf *req, int *include) {
   const char *url = NULL, *method = NULL, *body = NULL, *timeout = NULL;
   int insecure = 0, headers = 0;
   buf hdrs = {0};
@@ -123,6 +133,8 @@ static void build_request(int argc, char **argv, buf *req) {
       body = argv[++i];
     } else if (strcmp(a, "--insecure") == 0) {
       insecure = 1;
+    } else if (strcmp(a, "-i") == 0 || strcmp(a, "--include") == 0) {
+      *include = 1;
     } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
       timeout = argv[++i];
       if (strspn(timeout, "0123456789") != strlen(timeout) || !*timeout) usage();
@@ -157,8 +169,54 @@ static void build_request(int argc, char **argv, buf *req) {
   free(hdrs.ptr);
 }
 
-/* Writes one event as a JSON line. */
-static void print_event(const sse_event *ev, buf *line) {
+/* Whether two views hold the same bytes. */
+static int bytes_equal(sse_bytes a, sse_bytes b) {
+  return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+}
+
+/* Writes the response status and headers as a JSON line (for -i). A name
+ * seen before was written with all its values, so it is skipped; header
+ * counts are small, so the quadratic scan is fine. */
+static void print_response(const sse_stream *stream, buf *line) {
+  line->len = 0;
+  char status[16];
+  snprintf(status, sizeof status, "%u", (unsigned)sse_stream_status(stream));
+  buf_puts(line, "{\"status\": ");
+  buf_puts(line, status);
+  buf_puts(line, ", \"headers\": {");
+  size_t count = sse_stream_header_count(stream);
+  int first = 1;
+  for (size_t i = 0; i < count; i++) {
+    sse_bytes name, value, other, more;
+    if (sse_stream_header(stream, i, &name, &value) != SSE_OK) continue;
+    int seen = 0;
+    for (size_t j = 0; j < i && !seen; j++) {
+      seen = sse_stream_header(stream, j, &other, &more) == SSE_OK && bytes_equal(name, other);
+    }
+    if (seen) continue;
+    buf_puts(line, first ? "" : ", ");
+    first = 0;
+    buf_json_string(line, (const char *)name.ptr, name.len);
+    buf_puts(line, ": ");
+    /* The joined value, built unescaped and escaped once as a whole. */
+    buf joined = {0};
+    buf_put(&joined, (const char *)value.ptr, value.len);
+    for (size_t k = i + 1; k < count; k++) {
+      if (sse_stream_header(stream, k, &other, &more) == SSE_OK && bytes_equal(name, other)) {
+        buf_puts(&joined, ", ");
+        buf_put(&joined, (const char *)more.ptr, more.len);
+      }
+    }
+    buf_json_string(line, joined.ptr ? joined.ptr : "", joined.len);
+    free(joined.ptr);
+  }
+  buf_puts(line, "}}\n");
+  fwrite(line->ptr, 1, line->len, stdout);
+}
+
+/* Writes one event as a JSON line; with include, also its raw name,
+ * comment, retry and read time. */
+static void print_event(const sse_event *ev, buf *line, int include) {
   line->len = 0;
   buf_puts(line, "{\"type\": ");
   if (ev->type.len > 0) {
@@ -170,13 +228,24 @@ static void print_event(const sse_event *ev, buf *line) {
   buf_json_string(line, (const char *)ev->data.ptr, ev->data.len);
   buf_puts(line, ", \"id\": ");
   buf_json_string(line, (const char *)ev->id.ptr, ev->id.len);
+  if (include) {
+    char num[64];
+    buf_puts(line, ", \"name\": ");
+    buf_json_string(line, (const char *)ev->type.ptr, ev->type.len);
+    buf_puts(line, ", \"comment\": ");
+    buf_json_string(line, (const char *)ev->comment.ptr, ev->comment.len);
+    snprintf(num, sizeof num, ", \"retry_ms\": %lld, \"time_ns\": %llu", (long long)ev->retry_ms,
+             (unsigned long long)ev->time_ns);
+    buf_puts(line, num);
+  }
   buf_puts(line, "}\n");
   fwrite(line->ptr, 1, line->len, stdout);
 }
 
 int main(int argc, char **argv) {
   buf req = {0}, line = {0};
-  build_request(argc, argv, &req);
+  int include = 0;
+  build_request(argc, argv, &req, &include);
 
   sse_client *client = NULL;
   sse_stream *stream = NULL;
@@ -192,6 +261,9 @@ int main(int argc, char **argv) {
     print_error("open", err);
     goto done;
   }
+  /* Before any event: a non-2xx status is reported by the first read, and
+   * a caller of -i wants the status line even then. */
+  if (include) print_response(stream, &line);
   sse_event ev;
   for (;;) {
     /* Flush only when no event is waiting, so a fast stream is written in
@@ -202,7 +274,7 @@ int main(int argc, char **argv) {
       r = sse_next_event(stream, -1, &ev);
     }
     if (r != SSE_OK) break;
-    print_event(&ev, &line);
+    print_event(&ev, &line, include);
   }
   if (r == SSE_END) {
     status = 0;

@@ -135,6 +135,55 @@ if "${run[@]}" "$tmp/sse_cat" "$tls_base/events?count=1" >/dev/null 2>"$tmp/err.
   fail "sse_cat accepted a self-signed certificate without --insecure"
 fi
 grep -q 'tls error' "$tmp/err.out" || fail "sse_cat TLS error message: $(cat "$tmp/err.out")"
+# -i: a response line first, then events with name, comment, retry and a
+# read time (a clock reading, so only its shape is compared). The stream id
+# and date headers vary per run.
+normalize() {
+  sed -E 's/"time_ns": [0-9]+/"time_ns": T/; s/"x-stream-id": "[0-9]+"/"x-stream-id": "N"/;
+          s/"date": "[^"]*"/"date": "D"/'
+}
+"${run[@]}" "$tmp/sse_cat" -i "$base/events?count=2&size=9&event=tick&comment_every=2" \
+  >"$tmp/cat.out" || fail "sse_cat -i exited $?"
+normalize <"$tmp/cat.out" | diff -u tests/c/expected/include_events.jsonl - || fail "sse_cat -i output"
+# -i on a non-2xx status: the response line on stdout, then the error.
+if "${run[@]}" "$tmp/sse_cat" --include "$base/status/500?body=oops" >"$tmp/cat.out" 2>"$tmp/err.out"; then
+  fail "sse_cat -i exited 0 on HTTP 500"
+fi
+normalize <"$tmp/cat.out" | diff -u tests/c/expected/include_500.jsonl - || fail "sse_cat -i HTTP 500 output"
+grep -q 'http_status' "$tmp/err.out" || fail "sse_cat -i HTTP error message: $(cat "$tmp/err.out")"
+# -i joins a repeated header's values with ", " (the bundled server sends
+# none, so a one-shot stub on 127.0.0.1 does; it stops after one request
+# or 30 s).
+python3 - "$tmp/stub.port" <<'PY' &
+import os, socket, sys
+body = b": hi\nretry: 250\nevent: e\ndata: x\n\n"
+head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nSet-Cookie: a=1\r\n"
+        b"X-Multi: one\r\nSet-Cookie: b=\"2\"\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n" % len(body))
+srv = socket.create_server(("127.0.0.1", 0))
+srv.settimeout(30)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(srv.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+conn, _ = srv.accept()
+conn.settimeout(30)
+data = b""
+while b"\r\n\r\n" not in data:
+    chunk = conn.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+conn.sendall(head + body)
+conn.close()
+srv.close()
+PY
+server_pids+=("$!")
+for _ in $(seq 1 100); do [ -s "$tmp/stub.port" ] && break; sleep 0.1; done
+[ -s "$tmp/stub.port" ] || fail "the repeated-header stub did not start"
+"${run[@]}" "$tmp/sse_cat" -i "http://127.0.0.1:$(cat "$tmp/stub.port")/" >"$tmp/cat.out" \
+  || fail "sse_cat -i against the stub exited $?"
+normalize <"$tmp/cat.out" | diff -u tests/c/expected/include_repeated.jsonl - \
+  || fail "sse_cat -i repeated headers"
 "$tmp/sse_cat_static" "$base/events?count=3&size=16&ids=1&event=tick" >"$tmp/cat.out"
 diff -u tests/c/expected/events_tick.jsonl "$tmp/cat.out" || fail "statically linked sse_cat"
 

@@ -1,60 +1,55 @@
-// Stand-in for 'k6/x/sse' (same JS API as the real module): the request is
-// made with curl, synchronously like the real sse.open(), then the events are
-// parsed (WHATWG rules for LF/CR/CRLF, data/event/id, comments) and dispatched
-// to the script's handlers in order. Timings are not meaningful here.
+// Stand-in for 'k6/x/sse' (same JS API as the real module) that goes through
+// libsse's C ABI: sse.open() runs the sse_cat example program (path in the
+// SSE_CAT environment variable) with -i, synchronously like the real
+// sse.open(), then dispatches what libsse parsed to the script's handlers in
+// order. sse_cat prints one JSON line for the response, then one per event;
+// on a failure it exits non-zero with the message on stderr.
+//
+// Differences from the real module: the whole stream is read before the
+// handlers run, so client.close() stops the dispatch but not the request
+// (fine for finite streams; endless ones end at the timeout), and timings
+// are not reported.
 import {spawnSync} from 'node:child_process'
 import {registry} from '../registry.js'
 
-function parseHead(text) {
-    // With -i, curl prints each response head (1xx included) before the body.
-    let rest = text
-    let status = 0
-    const headers = {}
-    for (;;) {
-        const end = rest.search(/\r?\n\r?\n/)
-        if (end < 0) {
-            return {status, headers, body: ''}
-        }
-        const head = rest.slice(0, end)
-        rest = rest.slice(end).replace(/^\r?\n\r?\n/, '')
-        const lines = head.split(/\r?\n/)
-        status = parseInt(lines[0].split(' ')[1], 10)
-        if (status >= 200) {
-            for (const l of lines.slice(1)) {
-                const i = l.indexOf(':')
-                if (i > 0) {
-                    headers[l.slice(0, i).trim()] = l.slice(i + 1).trim()
-                }
-            }
-            return {status, headers, body: rest}
-        }
+// Bound on a request without params.timeout, so a stuck stream fails the
+// run instead of hanging it.
+const DEFAULT_TIMEOUT_MS = 120000
+
+// params.timeout as k6 takes it: milliseconds, or a duration such as
+// "10s", "1m30s", "500ms".
+function timeoutMs(t) {
+    if (t === undefined || t === null || t === '') return DEFAULT_TIMEOUT_MS
+    if (typeof t === 'number') return Math.max(0, Math.round(t))
+    const s = String(t)
+    if (/^\d+$/.test(s)) return Number(s)
+    if (!/^(\d+(\.\d+)?(ms|us|µs|ns|h|m|s))+$/.test(s)) {
+        throw new Error(`sse stand-in: timeout ${JSON.stringify(t)} is not a duration`)
     }
+    const units = {h: 3600000, m: 60000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6}
+    let ms = 0
+    for (const [, n, u] of s.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)) {
+        ms += Number(n) * units[u]
+    }
+    return Math.round(ms)
 }
 
-function* events(body) {
-    let data = [], name = '', id = '', comment = []
-    let lastId = ''
-    for (const line of body.split(/\r\n|\r|\n/)) {
-        if (line === '') {
-            if (data.length > 0) {
-                yield {id: lastId, name: name, data: data.join('\n'), comment: comment.join('\n')}
-            }
-            data = []
-            name = ''
-            comment = []
-            continue
-        }
-        if (line.startsWith(':')) {
-            comment.push(line.slice(1).replace(/^ /, ''))
-            continue
-        }
-        const i = line.indexOf(':')
-        const field = i < 0 ? line : line.slice(0, i)
-        const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '')
-        if (field === 'data') data.push(value)
-        else if (field === 'event') name = value
-        else if (field === 'id' && !value.includes('\0')) lastId = id = value
+// The sse_cat command line for a request.
+function sseCatArgs(url, params) {
+    const args = [url, '-i', '-X', params.method || 'GET', '--timeout', String(timeoutMs(params.timeout))]
+    for (const [k, v] of Object.entries(params.headers || {})) {
+        args.push('-H', `${k}: ${v}`)
     }
+    if (params.body !== undefined && params.body !== null) {
+        args.push('-d', String(params.body))
+    }
+    return args
+}
+
+// Header names as k6 scripts index them (Content-Type), like the real
+// module; sse_cat gives libsse's lower-case names, repeats already joined.
+function canonical(name) {
+    return name.replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase())
 }
 
 function open(url, params, fn) {
@@ -67,41 +62,49 @@ function open(url, params, fn) {
     let closed = false
     const client = {
         on(kind, f) {
-            (handlers[kind] = handlers[kind] || []).push(f)
+            if (typeof f === 'function') (handlers[kind] = handlers[kind] || []).push(f)
         },
         close() {
             closed = true
         },
     }
     fn(client)
-    const args = ['-sS', '-i', '-N', '--max-time', '120', '-X', params.method || 'GET']
-    for (const [k, v] of Object.entries(params.headers || {})) {
-        args.push('-H', `${k}: ${v}`)
-    }
-    if (params.body !== undefined && params.body !== null) {
-        args.push('--data-binary', '@-')
-    }
-    args.push(url)
-    const out = spawnSync('curl', args, {input: params.body || '', encoding: 'utf8', maxBuffer: 1 << 28})
     const response = {url, status: 0, headers: {}, error: ''}
-    if (out.status !== 0) {
-        response.error = (out.stderr || String(out.error || 'curl failed')).trim()
-        for (const h of handlers.error) h({error: () => response.error})
+    // After client.close() the real module has dropped the stream, so
+    // whatever sse_cat met later (say, the timeout of an endless stream)
+    // is not reported.
+    const fail = (message) => {
+        if (closed) return response
+        response.error = message
+        for (const h of handlers.error) h({error: () => message})
         return response
     }
-    const {status, headers, body} = parseHead(out.stdout)
-    response.status = status
-    response.headers = headers
-    if (status < 200 || status >= 300) {
-        response.error = `unexpected HTTP status ${status}`
-        for (const h of handlers.error) h({error: () => response.error})
-        return response
+
+    const sseCat = process.env.SSE_CAT
+    if (!sseCat) return fail('sse stand-in: SSE_CAT is not set (path of the sse_cat program)')
+    const out = spawnSync(sseCat, sseCatArgs(url, params), {encoding: 'utf8', maxBuffer: 1 << 28})
+    if (out.error) return fail(`sse stand-in: running ${sseCat}: ${out.error.message}`)
+
+    const lines = out.stdout.split('\n').filter((l) => l !== '')
+    if (lines.length > 0) {
+        // No response line means the request failed before a response.
+        const head = JSON.parse(lines[0])
+        response.status = head.status
+        for (const [name, value] of Object.entries(head.headers)) {
+            response.headers[canonical(name)] = value
+        }
+        if (head.status >= 200 && head.status < 300) {
+            for (const h of handlers.open) h()
+        }
     }
-    for (const h of handlers.open) h()
-    for (const ev of events(body)) {
+    for (const line of lines.slice(1)) {
         if (closed) break
+        const ev = JSON.parse(line)
         registry.events++
-        for (const h of handlers.event) h(ev)
+        for (const h of handlers.event) h({id: ev.id, name: ev.name, data: ev.data, comment: ev.comment})
+    }
+    if (out.status !== 0) {
+        return fail((out.stderr || `sse_cat exited with ${out.status ?? out.signal}`).trim())
     }
     return response
 }

@@ -1,0 +1,87 @@
+// Checks the k6/x/sse stand-in itself against the bundled server, so the
+// example runs prove something: the response line, event fields, comments,
+// client.close(), a non-2xx status and a refused connection.
+//   SSE_CAT=path/to/sse_cat node selfcheck.mjs BASE_URL
+// Prints one line per failed expectation and exits 1 if any failed.
+import assert from 'node:assert/strict'
+import sse from './k6/x/sse.js'
+import {registry} from './k6/registry.js'
+
+const base = process.argv[2]
+let failed = 0
+function expect(name, f) {
+    try {
+        f()
+    } catch (e) {
+        console.error(`stand-in ${name}: ${e.message}`)
+        failed++
+    }
+}
+
+// Collects what the handlers saw, in order.
+function run(url, params, closeWhen) {
+    const seen = []
+    const res = sse.open(url, params, (client) => {
+        client.on('open', () => seen.push(['open']))
+        client.on('event', (ev) => {
+            seen.push(['event', ev])
+            if (closeWhen && closeWhen(ev)) client.close()
+        })
+        client.on('error', (e) => seen.push(['error', e.error()]))
+    })
+    return {res, seen}
+}
+
+expect('events, comments and close', () => {
+    const before = registry.events
+    const {res, seen} = run(`${base}/events?count=5&size=9&ids=1&event=tick&comment_every=2`, {},
+        (ev) => ev.id === '3')
+    assert.equal(res.status, 200)
+    assert.equal(res.error, '')
+    assert.equal(res.headers['Content-Type'], 'text/event-stream')
+    assert.equal(res.headers['Cache-Control'], 'no-cache')
+    assert.deepEqual(seen.map((s) => s[0]), ['open', 'event', 'event', 'event'])
+    assert.deepEqual(seen[2][1], {id: '2', name: 'tick', data: '2:xxxxxxx', comment: 'comment 2'})
+    assert.deepEqual(seen[1][1], {id: '1', name: 'tick', data: '1:xxxxxxx', comment: ''})
+    assert.equal(registry.events - before, 3)
+})
+
+expect('unnamed events have an empty name', () => {
+    const {seen} = run(`${base}/events?count=1&size=9`)
+    assert.deepEqual(seen[1], ['event', {id: '', name: '', data: '1:xxxxxxx', comment: ''}])
+})
+
+expect('method, headers and body reach the server', () => {
+    const body = 'q"b\\s\tt é'
+    const {res, seen} = run(`${base}/echo`, {method: 'PUT', body, headers: {'X-Test': 'a "b"'}, timeout: '10s'})
+    assert.equal(res.status, 200)
+    const data = Object.fromEntries(seen.filter((s) => s[0] === 'event').map((s) => [s[1].name, s[1].data]))
+    assert.equal(data.method, 'PUT')
+    assert.equal(data.body, body)
+    assert.equal(JSON.parse(data.headers)['x-test'], 'a "b"')
+})
+
+expect('a non-2xx status reaches the error handler', () => {
+    const {res, seen} = run(`${base}/status/503?body=busy`)
+    assert.equal(res.status, 503)
+    assert.deepEqual(seen.map((s) => s[0]), ['error'])
+    assert.match(seen[0][1], /503/)
+    assert.match(seen[0][1], /busy/)
+    assert.equal(res.error, seen[0][1])
+})
+
+expect('a refused connection reaches the error handler', () => {
+    const {res, seen} = run('http://127.0.0.1:1/')
+    assert.equal(res.status, 0)
+    assert.deepEqual(seen.map((s) => s[0]), ['error'])
+    assert.match(seen[0][1], /connect/)
+})
+
+expect('params.timeout ends a stalled stream', () => {
+    const {res, seen} = run(`${base}/fault/stall?after=1`, {timeout: '1s'})
+    assert.equal(res.status, 200)
+    assert.deepEqual(seen.map((s) => s[0]), ['open', 'event', 'error'])
+    assert.match(seen[2][1], /total_timeout/)
+})
+
+process.exit(failed ? 1 : 0)
