@@ -8,6 +8,19 @@ use engine_support::TestServer;
 use sse::client::{Client, Next, Options};
 use std::time::Duration;
 
+/// Threads named `sse-worker`; a thread takes its name when it starts
+/// running, so wait (bounded) for all of them to have started.
+fn settled_worker_threads(expected: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let n = worker_threads();
+        if n >= expected || std::time::Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn worker_threads() -> usize {
     std::fs::read_dir("/proc/self/task")
         .unwrap()
@@ -28,7 +41,7 @@ fn worker_threads_come_from_the_environment_and_stay_fixed() {
         first.next(Some(Duration::from_secs(10))),
         Next::Event(_)
     ));
-    assert_eq!(worker_threads(), 3);
+    assert_eq!(settled_worker_threads(3), 3);
     let streams: Vec<_> = (0..200)
         .map(|_| {
             client
