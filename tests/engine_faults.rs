@@ -269,3 +269,35 @@ fn host_override_for_plain_http_keeps_the_host_header() {
     }
     assert_eq!(host, "api.example.invalid");
 }
+
+#[test]
+fn names_are_resolved_and_every_address_is_checked_against_deny_ips() {
+    let server = TestServer::http();
+    let port = server.addr.port();
+    let client = Client::new(Options::default());
+    // localhost may resolve to ::1 first; the server only listens on
+    // 127.0.0.1, so this also proves the next address is tried.
+    let stream = client
+        .open(Options::url(format!(
+            "http://localhost:{port}/events?count=1"
+        )))
+        .unwrap();
+    let (data, last) = collect(&stream);
+    assert_eq!(data.len(), 1);
+    assert!(matches!(last, Next::End));
+    let t = stream.timings();
+    assert!(
+        t.start <= t.dns_done && t.dns_done <= t.connect_done,
+        "{t:?}"
+    );
+
+    let client = Client::new(opts(
+        serde_json::json!({"deny_ips": ["127.0.0.0/8", "::1"]}),
+    ));
+    let e = client
+        .open(Options::url(format!("http://localhost:{port}/events")))
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, ErrorKind::Denied, "{e}");
+    assert_eq!(server.accepted(), 1, "the denied request never connected");
+}
