@@ -127,7 +127,7 @@ impl Client {
             tx,
             client: self.inner.clone(),
             route,
-            request,
+            request: Some(request),
             settings,
         };
         let handle = crate::runtime::handle()?.spawn(task.run());

@@ -24,7 +24,8 @@ pub(crate) struct Task {
     pub tx: crossbeam_channel::Sender<Delivered>,
     pub client: Arc<ClientInner>,
     pub route: Route,
-    pub request: RequestTemplate,
+    /// Dropped once response headers are in: not needed for the body phase.
+    pub request: Option<RequestTemplate>,
     pub settings: Settings,
 }
 
@@ -146,7 +147,11 @@ impl Task {
         counters: &ConnCounters,
     ) -> Result<http::Response<Incoming>, Error> {
         let h2 = matches!(sender, Sender::H2(_));
-        let req = self.request.build(&self.route, h2)?;
+        let req = self
+            .request
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Io, "internal error: request already sent"))?
+            .build(&self.route, h2)?;
         counters.arm_first_read();
         type SendFut = std::pin::Pin<
             Box<dyn std::future::Future<Output = hyper::Result<http::Response<Incoming>>> + Send>,
@@ -206,6 +211,7 @@ impl Task {
             counters,
             slot: _slot,
         } = conn;
+        self.request = None;
         let (response, (base_read, base_written)) = response;
         let t = &self.shared.timings;
         TimingCells::mark(&t.headers);
