@@ -1,9 +1,5 @@
-//go:build !k6v1
-
 package sse
 
-import "go.k6.io/k6/v2/js/modules"
-
 func init() {
-	modules.Register("k6/x/sse", New())
+	k6Register("k6/x/sse", New())
 }
