@@ -128,7 +128,23 @@ impl Parser {
     /// # Errors
     /// A [`Limits`] cap was exceeded. The stream is dead: this and every
     /// later call return the same error and dispatch nothing more.
-    pub fn feed<F: FnMut(Event)>(
+    #[inline]
+    pub fn feed<F: FnMut(Event)>(&mut self, chunk: Bytes, on_event: F) -> Result<(), ParseError> {
+        // Small chunks in the middle of a long line (a slow trickle) only
+        // extend the buffered line: skip the block machinery for them.
+        if chunk.len() < 64 && !self.partial.is_empty() && !self.skip_lf && self.failed.is_none() {
+            let masks = match chunk.len() {
+                0 => return Ok(()),
+                _ => classify_at(&chunk, 0),
+            };
+            if masks.line_ends == 0 {
+                return self.grow_partial(&chunk, masks.non_ascii != 0);
+            }
+        }
+        self.feed_lines(chunk, on_event)
+    }
+
+    fn feed_lines<F: FnMut(Event)>(
         &mut self,
         chunk: Bytes,
         mut on_event: F,
