@@ -152,6 +152,8 @@ fn data_field_appends_value_and_lf_lines_joined() {
         ),
         (&[b"data\ndata\n\n"], vec![Ev::data("\n")]),
         (&[b"data: a\ndata:\ndata: b\n\n"], vec![Ev::data("a\n\nb")]),
+        // An empty first data line still counts as a line.
+        (&[b"data\ndata: b\n\n"], vec![Ev::data("\nb")]),
         (&[b"data: {\"x\": 1}\n\n"], vec![Ev::data("{\"x\": 1}")]),
     ]);
 }

@@ -189,6 +189,20 @@ impl Parser {
                     }
                 }
                 if self.partial.is_empty() {
+                    // `data: …` LF LF, the shape of nearly every event.
+                    if bytes[end] == b'\n'
+                        && bytes.get(end + 1) == Some(&b'\n')
+                        && !has_non_ascii
+                        && !self.at_stream_start
+                        && bytes[start..end].starts_with(b"data:")
+                        && self.block.data.is_empty()
+                        && end - start <= self.limits.max_line
+                        && end - start + self.block.comment.len() <= self.limits.max_event
+                    {
+                        line_start = end + 2;
+                        self.data_line_then_dispatch(&chunk, start, end, &mut on_event);
+                        continue;
+                    }
                     self.chunk_line(&chunk, start, end, has_non_ascii, &mut on_event)?;
                 } else {
                     self.grow_partial(&bytes[start..end], has_non_ascii)?;
