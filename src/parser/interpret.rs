@@ -149,13 +149,20 @@ impl Parser {
         debug_assert!(chunk[start..end].starts_with(b"data:") && self.block.data.is_empty());
         let value_start =
             start + 5 + usize::from(chunk.get(start + 5) == Some(&b' ') && start + 5 < end);
+        // SAFETY: the caller checked the line is valid UTF-8; the value
+        // starts after ASCII bytes and ends with the line.
+        let data = unsafe { Text::from_utf8_unchecked(chunk.slice(value_start..end)) };
+        self.dispatch_data(data, on_event);
+    }
+
+    /// A blank line right after the block's only data line, whose value is
+    /// `data`: what `dispatch` does, without staging the value.
+    #[inline(always)]
+    pub(crate) fn dispatch_data<F: FnMut(Event)>(&mut self, data: Text, on_event: &mut F) {
         if self.id_changed {
             self.last_event_id = self.id_buffer.clone();
             self.id_changed = false;
         }
-        // SAFETY: the caller checked the line is valid UTF-8; the value
-        // starts after ASCII bytes and ends with the line.
-        let data = unsafe { Text::from_utf8_unchecked(chunk.slice(value_start..end)) };
         self.emit(data, on_event);
     }
 
