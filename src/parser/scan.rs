@@ -121,16 +121,11 @@ fn classify_short(tail: &[u8]) -> Masks {
     }
     let mut at = 0;
     loop {
-        let word = u64::from_le_bytes([
-            tail[at],
-            tail[at + 1],
-            tail[at + 2],
-            tail[at + 3],
-            tail[at + 4],
-            tail[at + 5],
-            tail[at + 6],
-            tail[at + 7],
-        ]);
+        // One 8-byte load; `at + 8 <= n` always holds here.
+        let word = match tail[at..].first_chunk::<8>() {
+            Some(bytes) => u64::from_le_bytes(*bytes),
+            None => return masks,
+        };
         let (ends, high) = classify_word(word);
         masks.line_ends |= ends << at;
         masks.non_ascii |= high << at;
