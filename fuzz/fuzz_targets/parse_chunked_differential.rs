@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
 
     for limits in [Limits::default(), SMALL_LIMITS] {
         let one_shot = parse([stream], limits);
-        assert_eq!(parse(chunks.iter().copied(), limits), one_shot, "chunks {chunks:?}");
+        assert_eq!(
+            parse(chunks.iter().copied(), limits),
+            one_shot,
+            "chunks {chunks:?}"
+        );
         assert_eq!(parse(stream.chunks(1), limits), one_shot, "byte by byte");
     }
 });
