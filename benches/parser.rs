@@ -167,15 +167,20 @@ fn token_workload() -> Workload {
 
 /// (c): one 1 MiB line.
 fn long_line_workload() -> Workload {
-    let data = vec![b'x'; 1 << 20];
+    line_of(1 << 20, "c_one_1MiB_line_10B_chunks")
+}
+
+/// One `data:` line of `len` bytes, fed in 10 B chunks.
+fn line_of(len: usize, name: &'static str) -> Workload {
+    let data = vec![b'x'; len];
     let mut stream = b"data: ".to_vec();
     stream.extend_from_slice(&data);
     stream.extend_from_slice(b"\n\n");
-    Workload::new("c_one_1MiB_line_10B_chunks", stream, 10, 1, data.len())
+    Workload::new(name, stream, 10, 1, data.len())
 }
 
-/// Limits large enough for (c) for every parser.
-const BIG: usize = 4 << 20;
+/// Limits large enough for the longest line for every parser.
+const BIG: usize = 16 << 20;
 
 fn run_ours(w: &Workload) -> (usize, usize) {
     let mut parser = Parser::new(Limits {
@@ -381,6 +386,20 @@ fn parsers(c: &mut Criterion<ThreadCpuTime>) {
     bench_workload(c, &a, true);
     bench_workload(c, &b, true);
     bench_workload(c, &long, false);
+    // (c) is linear: throughput stays flat from 256 KiB to 4 MiB lines.
+    let mut group = c.benchmark_group("c_linearity_libsse_10B_chunks");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(2));
+    for (len, name) in [(256 << 10, "256KiB"), (1 << 20, "1MiB"), (4 << 20, "4MiB")] {
+        let w = line_of(len, name);
+        assert_eq!(run_ours(&w), (w.events, w.data_bytes));
+        group.throughput(Throughput::Bytes(w.bytes as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), &w, |b, w| {
+            b.iter(|| black_box(run_ours(black_box(w))))
+        });
+    }
+    group.finish();
     if std::env::var_os("SSE_BENCH_SLOW_PEER").is_some() {
         let start = thread_cpu_ns();
         let got = run_eventsource_stream(&long);
