@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test of the project: Rust (parser, engine, test server),
-# the C/C++ ABI suite under valgrind, the Go shim, and the example scripts.
+# Runs every test of the project:
+#   1. Rust: parser, engine, C ABI unit tests, test server (cargo test)
+#   2. the C/C++ ABI suite, sse_cat and the C++ example under valgrind
+#   3. the Go shim (k6/x/sse JS layer and cgo binding), with -race and GOGC=1
+#   4. the example k6 scripts parse and the bundled dataset is valid
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== Rust tests"
+echo "== 1/4 Rust tests (cargo test --workspace)"
 cargo test --workspace
+
+echo "== 2/4 C and C++ ABI suite (tests/c/run.sh)"
+bash tests/c/run.sh
+
+echo "== 3/4 Go shim (go-shim/test.sh)"
+bash go-shim/test.sh
+
+echo "== 4/4 examples (examples/check.sh)"
+bash examples/check.sh
+
+echo "all test stages passed"

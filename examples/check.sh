@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Checks the examples without k6:
+#  1. every k6 script parses as an ES module (node --check);
+#  2. the synthetic dataset is what its generator writes and passes llm.js's filters;
+#  3. each script runs under node against the bundled server, with stand-ins
+#     for the k6 modules (examples/node-shim: sse.open via curl), and its
+#     checks and thresholds pass.
+# Needs node, python3, curl and cargo. Prints "examples: N passed, M failed".
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+fail=0
+passed=0
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL: $1" >&2; }
+
+for js in "$here"/*.js; do
+    if node --check --input-type=module < "$js"; then ok "parse $(basename "$js")"; else ko "parse $(basename "$js")"; fi
+done
+
+if python3 "$here/data/generate.py" --check; then ok "dataset is up to date"; else ko "dataset is stale"; fi
+
+# The dataset passes llm.js's filters (same tokenizer and limits as llm.js).
+if node --input-type=module -e '
+import {readFileSync} from "node:fs"
+const tokenizer = (m) => m.split(/[\s,'"'"'".?]/)
+const data = JSON.parse(readFileSync(process.argv[1], "utf8"))
+const kept = data.filter(d => d.conversations.length >= 2 && d.conversations[0].from === "human")
+  .map(d => [tokenizer(d.conversations[0].value).length, tokenizer(d.conversations[1].value).length])
+  .filter(([p, c]) => p >= 4 && c >= 4 && p <= 1024 && p + c <= 2048)
+if (kept.length < 200) { console.error(`only ${kept.length} usable conversations`); process.exit(1) }
+' "$here/data/sharegpt_synthetic.json"; then ok "dataset passes llm.js filters"; else ko "dataset filters"; fi
+
+# Run the scripts against a fresh server.
+tmp="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+if ! (cd "$root" && cargo build -q -p sse-testserver --bin sse-testserver); then
+    ko "build sse-testserver"
+else
+    bin="$root/target/debug/sse-testserver"
+    "$bin" --port 0 --token-interval-ms 1 > "$tmp/server.out" &
+    server_pid=$!
+    url=""
+    for _ in $(seq 1 100); do
+        url="$(sed -n 's/^listening on //p' "$tmp/server.out")"
+        [ -n "$url" ] && break
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        ko "server did not print its URL"
+    else
+        mkdir -p "$tmp/node_modules"
+        ln -s "$here/node-shim/k6" "$tmp/node_modules/k6"
+        run() { # script iterations
+            cp "$here/$1" "$tmp/${1%.js}.mjs"
+            if timeout 300 node "$here/node-shim/run.mjs" "$tmp/${1%.js}.mjs" "$here" "$2" > "$tmp/$1.log" 2>&1; then
+                ok "run $1 ($(tail -n 1 "$tmp/$1.log"))"
+            else
+                cat "$tmp/$1.log" >&2
+                ko "run $1"
+            fi
+        }
+        SSE_URL="$url/events?count=10&interval_ms=10&ids=1" run sse.js 2
+        SSE_POST_URL="$url/echo" run sse_post.js 2
+        SERVER_BENCH_URL="$url/v1" run llm.js 8
+    fi
+fi
+
+echo "examples: $passed passed, $fail failed"
+[ "$fail" -eq 0 ]

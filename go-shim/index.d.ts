@@ -1,0 +1,112 @@
+/**
+ * k6/x/sse — Server-Sent Events for k6 on libsse; a drop-in for
+ * phymbert/xk6-sse. See go-shim/README.md and docs/k6-compat.md.
+ */
+declare module "k6/x/sse" {
+  /** A k6/http cookie jar (`http.cookieJar()` or `new http.CookieJar()`). */
+  type CookieJar = object;
+
+  export interface Params {
+    /** HTTP method (trimmed), default "GET". */
+    method?: string;
+    /** Request body (trimmed). */
+    body?: string;
+    /** Request headers; they replace the defaults of the same name. */
+    headers?: { [name: string]: string };
+    /** Metric tags added to every sample of this stream. */
+    tags?: { [name: string]: string | number | boolean };
+    /** Cookie jar; default the VU's jar. */
+    jar?: CookieJar;
+    /** Whole-stream timeout: Go duration ("30s", "1m30s") or milliseconds. */
+    timeout?: string | number;
+    /** DNS + TCP + TLS timeout. */
+    connectTimeout?: string | number;
+    /** Request sent → response headers timeout. */
+    headerTimeout?: string | number;
+    /** Longest silence allowed between body bytes. */
+    idleTimeout?: string | number;
+    /** "auto" (ALPN over TLS, HTTP/1.1 in clear), "http1" or "http2". */
+    httpVersion?: "auto" | "http1" | "http2";
+    /** Parser cap on one line, bytes (default 1 MiB). */
+    maxLineBytes?: number;
+    /** Parser cap on one event, bytes (default 4 MiB). */
+    maxEventBytes?: number;
+    /** Events buffered by libsse before it stops reading (default 1024). */
+    queueCapacity?: number;
+    /** Accept and decode gzip bodies (default true). */
+    decompress?: boolean;
+  }
+
+  export interface Event {
+    /** Last event ID (persists across events until the next `id:`). */
+    id: string;
+    /** The `event:` field as sent; "" means the default "message". */
+    name: string;
+    /** Data lines joined by "\n". */
+    data: string;
+    /** The block's comment lines joined by "\n"; "" if none. */
+    comment: string;
+    /**
+     * When libsse parsed the event's last byte: ms since the epoch with
+     * sub-ms precision, on the same clock as Date.now().
+     */
+    receivedAt: number;
+    /** The block's `retry:` value in ms, when it had a valid one. */
+    retry?: number;
+  }
+
+  export interface SSEError {
+    /** The error message (as in xk6-sse). */
+    error(): string;
+    message: string;
+    /**
+     * "connect", "dns", "tls", "connect_timeout", "header_timeout",
+     * "idle_timeout", "total_timeout", "http_status", "protocol",
+     * "limit_exceeded", "denied", "io", "invalid_request", "cancelled".
+     */
+    kind: string;
+    /** HTTP status for kind "http_status", else 0. */
+    status: number;
+  }
+
+  export interface Client {
+    on(event: "open", handler: () => void): void;
+    on(event: "event", handler: (event: Event) => void): void;
+    on(event: "error", handler: (error: SSEError) => void): void;
+    /** Ends the stream; sse.open returns after the current handlers. */
+    close(): void;
+  }
+
+  export interface Timings {
+    blocked: number;
+    connecting: number;
+    tls_handshaking: number;
+    sending: number;
+    waiting: number;
+    receiving: number;
+    duration: number;
+  }
+
+  export interface Response {
+    url: string;
+    /** HTTP status; 0 when no response arrived. */
+    status: number;
+    /** Canonical header names; repeated values joined with ", ". */
+    headers: { [name: string]: string };
+    /** The connection error when no response arrived, else "". */
+    error: string;
+    /** k6-style request timings, ms. */
+    timings: Timings;
+  }
+
+  /**
+   * Opens a stream and blocks until it ends, fails, or a handler calls
+   * client.close(). The setup function registers handlers before the
+   * request starts.
+   */
+  export function open(url: string, setup: (client: Client) => void): Response;
+  export function open(url: string, params: Params | null, setup: (client: Client) => void): Response;
+
+  const sse: { open: typeof open };
+  export default sse;
+}

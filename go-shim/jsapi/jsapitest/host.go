@@ -1,0 +1,107 @@
+// Package jsapitest is a jsapi.Host without k6, for tests that run the JS
+// layer in a plain sobek runtime: it records samples and warnings.
+package jsapitest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"sync"
+
+	"github.com/grafana/sobek"
+	"github.com/libsse/libsse/go-shim/jsapi"
+)
+
+// Host is a fake VU.
+type Host struct {
+	RT       *sobek.Runtime
+	Ctx      context.Context
+	Init     bool
+	Opts     jsapi.Options
+	VUTags   map[string]string
+	Jar      http.CookieJar
+	Iter     int64
+	mu       sync.Mutex
+	samples  []jsapi.Sample
+	warnings []string
+}
+
+// New returns a host with a fresh runtime, a cookie jar, k6's default
+// system tags for requests and throw enabled.
+func New() *Host {
+	jar, _ := cookiejar.New(nil)
+	return &Host{
+		RT: sobek.New(), Ctx: context.Background(), Jar: jar,
+		VUTags: map[string]string{"vu": "1", "scenario": "default"},
+		Opts: jsapi.Options{UserAgent: "k6-test/1.0", Throw: true, SystemTags: map[string]bool{
+			"url": true, "method": true, "status": true, "name": true, "expected_response": true,
+		}},
+	}
+}
+
+func (h *Host) Runtime() *sobek.Runtime  { return h.RT }
+func (h *Host) Context() context.Context { return h.Ctx }
+func (h *Host) InInitContext() bool      { return h.Init }
+func (h *Host) Options() jsapi.Options   { return h.Opts }
+func (h *Host) Iteration() int64         { return h.Iter }
+
+func (h *Host) Tags() map[string]string {
+	m := make(map[string]string, len(h.VUTags))
+	for k, v := range h.VUTags {
+		m[k] = v
+	}
+	return m
+}
+
+func (h *Host) Emit(s []jsapi.Sample) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.samples = append(h.samples, s...)
+}
+
+func (h *Host) Warnf(format string, args ...any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.warnings = append(h.warnings, fmt.Sprintf(format, args...))
+}
+
+func (h *Host) CookieJar(v sobek.Value) (http.CookieJar, error) {
+	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
+		return h.Jar, nil
+	}
+	if j, ok := v.Export().(http.CookieJar); ok {
+		return j, nil
+	}
+	return nil, errors.New("not a cookie jar")
+}
+
+// Samples returns the samples of one metric, in emission order.
+func (h *Host) Samples(metric string) []jsapi.Sample {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []jsapi.Sample
+	for _, s := range h.samples {
+		if s.Metric == metric {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Warnings returns the logged warnings.
+func (h *Host) Warnings() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.warnings...)
+}
+
+// Install builds a module instance on h and sets it as the global `sse`.
+func Install(h *Host, root *jsapi.Root) (*jsapi.Instance, error) {
+	in, err := root.NewInstance(h)
+	if err != nil {
+		return nil, err
+	}
+	return in, h.RT.Set("sse", in.Exports())
+}

@@ -1,0 +1,250 @@
+package jsapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/grafana/sobek"
+	"github.com/libsse/libsse/go-shim/streamapi"
+)
+
+// eventBatch is how many events one wake-up drains from libsse.
+const eventBatch = 64
+
+// session is one sse.open call. It lives on the VU's goroutine: every
+// handler runs there, in the order libsse delivered the events.
+type session struct {
+	in        *Instance
+	rt        *sobek.Runtime
+	args      *openArgs
+	opts      Options
+	clock     wallClock
+	handlers  map[string][]sobek.Callable
+	closed    bool
+	stream    streamapi.Stream
+	transport streamapi.Transport
+	tags      requestTags
+	startNS   uint64
+	status    int
+	headers   []streamapi.Header
+	lastNS    uint64            // receive time of the previous event, for sse_event_gap
+	evTags    map[string]string // tags of sse_* samples, built once: hosts may cache by identity
+	events    int
+	finished  bool
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+func (in *Instance) open(a *openArgs) sobek.Value {
+	h := in.host
+	rt := h.Runtime()
+	o := h.Options()
+	transport, err := in.transportFor(o)
+	if err != nil {
+		panic(rt.NewGoError(err))
+	}
+	jar, err := h.CookieJar(a.jar)
+	if err != nil {
+		panic(rt.NewGoError(fmt.Errorf("invalid sse.open() jar: %w", err)))
+	}
+	s := &session{
+		in: in, rt: rt, args: a, opts: o, clock: in.clock, transport: transport,
+		handlers: map[string][]sobek.Callable{},
+		tags:     requestTags{base: h.Tags(), system: map[string]string{}},
+	}
+	for k, v := range a.tags {
+		s.tags.base[k] = v
+	}
+	method := a.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	s.tags.setSystem(o.SystemTags, "url", a.url)
+	s.tags.setSystem(o.SystemTags, "name", a.url)
+	s.tags.setSystem(o.SystemTags, "method", method)
+
+	// The setup function runs before the request starts, so that handlers
+	// it registers see connection errors too.
+	if _, err := a.setup(sobek.Undefined(), s.clientObject()); err != nil {
+		panic(err)
+	}
+
+	u, _ := url.Parse(a.url)
+	var cookies []*http.Cookie
+	if jar != nil && u != nil {
+		cookies = jar.Cookies(u)
+	}
+	reqJSON, err := json.Marshal(a.request(o, cookies))
+	if err != nil {
+		panic(rt.NewGoError(err))
+	}
+	s.startNS = transport.NowNS()
+	stream, err := transport.Start(reqJSON)
+	if err != nil {
+		return s.failOpen(err)
+	}
+	s.stream = stream
+	defer stream.Close()
+
+	if err := stream.WaitOpen(h.Context()); err != nil {
+		if e, ok := streamapi.AsError(err); ok && e.Kind == streamapi.KindHTTPStatus && e.Status != 0 {
+			// A non-2xx answer is a response, not a failed connection.
+			s.status = e.Status
+			s.callHandlers("open")
+			s.reportError(err)
+			return s.finish(true, "")
+		}
+		return s.failOpen(err)
+	}
+	resp := stream.Response()
+	s.status, s.headers = resp.Status, resp.Headers
+	if jar != nil && u != nil {
+		jar.SetCookies(u, setCookies(resp.Headers))
+	}
+	s.callHandlers("open")
+	return s.loop()
+}
+
+// loop delivers events until the stream ends, fails, or the script closes it.
+func (s *session) loop() sobek.Value {
+	ctx := s.in.host.Context()
+	buf := make([]streamapi.Event, eventBatch)
+	for !s.closed {
+		n, st := s.stream.Next(ctx, buf)
+		for i := 0; i < n && !s.closed; i++ {
+			s.dispatch(&buf[i])
+		}
+		if n > 0 {
+			continue
+		}
+		switch st {
+		case streamapi.Failed:
+			err := s.stream.Err()
+			if err == nil {
+				err = &streamapi.Error{Kind: streamapi.KindIO, Message: "stream failed"}
+			}
+			s.reportError(err)
+			return s.finish(true, "")
+		case streamapi.End:
+			if s.status < 200 || s.status > 299 {
+				// libsse did not read a non-2xx body as events; say why there were none.
+				s.reportError(&streamapi.Error{Kind: streamapi.KindHTTPStatus, Status: s.status,
+					Message: fmt.Sprintf("unexpected HTTP status %d", s.status)})
+				return s.finish(true, "")
+			}
+			return s.finish(false, "")
+		default: // Cancelled: the VU is stopping
+			return s.finish(false, "")
+		}
+	}
+	s.stream.Cancel()
+	return s.finish(false, "")
+}
+
+// dispatch pushes an event's samples, then runs the event handlers.
+func (s *session) dispatch(e *streamapi.Event) {
+	at := s.clock.time(e.TimeNS)
+	tags := s.eventTags()
+	samples := []Sample{{Metric: MetricSSEEvent, Time: at, Value: 1, Tags: tags}}
+	if s.events == 0 {
+		samples = append(samples, Sample{Metric: MetricTimeToFirstEvent, Time: at,
+			Value: span(s.requestStart(), e.TimeNS), Tags: tags})
+	} else {
+		samples = append(samples, Sample{Metric: MetricEventGap, Time: at,
+			Value: span(s.lastNS, e.TimeNS), Tags: tags})
+	}
+	s.events++
+	s.lastNS = e.TimeNS
+	s.in.host.Emit(samples)
+	s.callHandlers("event", s.eventObject(e))
+}
+
+// eventTags are the request's tags with the status known at open, one map
+// shared by every event sample of the stream (never modified afterwards).
+func (s *session) eventTags() map[string]string {
+	if s.evTags == nil {
+		s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
+		s.evTags = s.tags.all()
+	}
+	return s.evTags
+}
+
+func (s *session) requestStart() uint64 {
+	if s.stream != nil {
+		if t := s.stream.Timings(); t.Start != 0 {
+			return t.Start
+		}
+	}
+	return s.startNS
+}
+
+// callHandlers runs the handlers of one event name in registration order.
+// A handler that throws ends the stream cleanly (metrics pushed, stream
+// freed) and the exception continues to the script, as in xk6-sse.
+func (s *session) callHandlers(name string, args ...sobek.Value) {
+	for _, fn := range s.handlers[name] {
+		if _, err := fn(sobek.Undefined(), args...); err != nil {
+			if s.stream != nil {
+				s.stream.Cancel()
+			}
+			s.finish(true, "")
+			panic(err)
+		}
+	}
+}
+
+func (s *session) reportError(err error) {
+	s.callHandlers("error", errorObject(s.rt, err))
+}
+
+// failOpen handles a request that got no response: the error handlers see
+// it, then it is thrown (k6 option throw) or returned in response.error.
+func (s *session) failOpen(err error) sobek.Value {
+	s.reportError(err)
+	s.finish(true, err.Error())
+	if s.opts.Throw {
+		panic(s.rt.NewGoError(err))
+	}
+	return responseObject(s.rt, s.args.url, s.status, nil, err.Error(), phases{})
+}
+
+// finish pushes the request's samples once and builds the response.
+func (s *session) finish(failed bool, errMsg string) sobek.Value {
+	var t streamapi.Timings
+	if s.stream != nil {
+		t = s.stream.Timings()
+	}
+	if t.Start == 0 {
+		t.Start = s.startNS
+	}
+	end := s.transport.NowNS()
+	p := breakdown(t, end)
+	if !s.finished {
+		s.finished = true
+		endNS := t.End
+		if endNS == 0 {
+			endNS = end
+		}
+		s.in.host.Emit(finalSamples(t, end, s.clock.time(endNS), s.status, failed, &s.tags, s.opts.SystemTags))
+	}
+	return responseObject(s.rt, s.args.url, s.status, s.headers, errMsg, p)
+}
+
+func setCookies(headers []streamapi.Header) []*http.Cookie {
+	h := http.Header{}
+	for _, hd := range headers {
+		if strings.EqualFold(hd.Name, "set-cookie") {
+			h.Add("Set-Cookie", hd.Value)
+		}
+	}
+	return (&http.Response{Header: h}).Cookies()
+}

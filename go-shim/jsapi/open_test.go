@@ -1,0 +1,393 @@
+package jsapi
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/grafana/sobek"
+	"github.com/libsse/libsse/go-shim/streamapi"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// The seed sse.js flow: GET with headers and tags, close on event id 4.
+func TestSeedGetClosesOnID4(t *testing.T) {
+	e := newEnv(t, okStream(10))
+	v := e.mustRun(`
+		const seen = []; let opened = 0;
+		const res = sse.open("http://h/events", {method: 'GET', headers: {"Authorization": "Bearer XXXX"},
+				tags: {"my_k6s_tag": "hello sse"}}, function (client) {
+			client.on('open', function () { opened++ })
+			client.on('event', function (event) {
+				seen.push(event.id + "/" + event.name + "/" + event.data)
+				if (parseInt(event.id) === 4) { client.close() }
+			})
+			client.on('error', function (e) { throw new Error("unexpected: " + e.error()) })
+		})
+		JSON.stringify({seen, opened, status: res.status, url: res.url, ct: res.headers["Content-Type"], err: res.error})`)
+	want := `{"seen":["1//1:data","2//2:data","3//3:data","4//4:data"],"opened":1,"status":200,"url":"http://h/events","ct":"text/event-stream","err":""}`
+	if v.String() != want {
+		t.Fatalf("got %s\nwant %s", v, want)
+	}
+	req := e.transport.requests[0]
+	if req["url"] != "http://h/events" || req["method"] != "GET" {
+		t.Fatalf("request %v", req)
+	}
+	hdrs := headerPairs(req)
+	if hdrs["Authorization"] != "Bearer XXXX" || hdrs["User-Agent"] != "k6/test" {
+		t.Fatalf("headers %v", hdrs)
+	}
+	st := e.transport.streams[0]
+	if !st.cancelled || st.closed != 1 {
+		t.Fatalf("close() must cancel and free the stream: cancelled=%v closed=%d", st.cancelled, st.closed)
+	}
+	events := e.samplesOf(MetricSSEEvent)
+	if len(events) != 4 {
+		t.Fatalf("sse_event samples: %d", len(events))
+	}
+	for _, s := range events {
+		if s.Tags["my_k6s_tag"] != "hello sse" || s.Tags["url"] != "http://h/events" || s.Tags["method"] != "GET" ||
+			s.Tags["status"] != "200" || s.Tags["vu"] != "1" || s.Value != 1 {
+			t.Fatalf("sse_event sample %+v", s)
+		}
+	}
+}
+
+func headerPairs(req map[string]any) map[string]string {
+	out := map[string]string{}
+	for _, p := range req["headers"].([]any) {
+		kv := p.([]any)
+		out[kv[0].(string)] = kv[1].(string)
+	}
+	return out
+}
+
+// The seed sse_post.js flow: POST with a body; the body is trimmed as in xk6-sse.
+func TestSeedPostBody(t *testing.T) {
+	e := newEnv(t, okStream(3))
+	e.mustRun(`sse.open("http://h/echo", {method: ' POST ', body: ' {"ping": true} ',
+		headers: {"content-type": "application/json"}}, function (c) {})`)
+	req := e.transport.requests[0]
+	if req["method"] != "POST" || req["body"] != `{"ping": true}` {
+		t.Fatalf("request %v", req)
+	}
+	if headerPairs(req)["content-type"] != "application/json" {
+		t.Fatalf("headers %v", req["headers"])
+	}
+	if got := e.samplesOf(MetricSSEEvent); len(got) != 3 {
+		t.Fatalf("events %d", len(got))
+	}
+}
+
+func TestEventFieldsAndReceiveTime(t *testing.T) {
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(0)()
+		s.events = []streamapi.Event{
+			{Type: "token", Data: "a\nb", ID: "7", Comment: "c1\nc2", Retry: 1500, TimeNS: 5_000_000},
+			{Type: "", Data: "x", ID: "7", Retry: -1, TimeNS: 5_250_000},
+		}
+		return s
+	})
+	v := e.mustRun(`
+		const evs = []
+		sse.open("http://h/", c => c.on('event', ev => evs.push(ev)))
+		JSON.stringify([evs.map(ev => [ev.id, ev.name, ev.data, ev.comment, ev.retry]),
+			evs[1].receivedAt - evs[0].receivedAt, Math.abs(evs[0].receivedAt - Date.now()) < 60000])`)
+	want := `[[["7","token","a\nb","c1\nc2",1500],["7","","x","",null]],0.25,true]`
+	if v.String() != want {
+		t.Fatalf("got %s\nwant %s", v, want)
+	}
+}
+
+func TestHandlerOrderAndMultipleHandlers(t *testing.T) {
+	e := newEnv(t, okStream(3))
+	v := e.mustRun(`
+		const log = []
+		sse.open("http://h/", function (c) {
+			c.on('open', () => log.push('open'))
+			c.on('event', ev => log.push('a' + ev.id))
+			c.on('event', ev => log.push('b' + ev.id))
+		})
+		log.join(',')`)
+	if v.String() != "open,a1,b1,a2,b2,a3,b3" {
+		t.Fatal(v.String())
+	}
+}
+
+func TestCloseInsideHandlerStopsDelivery(t *testing.T) {
+	e := newEnv(t, func() *fakeStream { s := okStream(6)(); s.batch = 64; return s })
+	v := e.mustRun(`
+		let n = 0
+		const r = sse.open("http://h/", c => c.on('event', ev => { n++; if (ev.id === "2") c.close() }))
+		n + ":" + r.status`)
+	if v.String() != "2:200" {
+		t.Fatal(v.String())
+	}
+	if reqs := e.samplesOf(MetricHTTPReqs); len(reqs) != 1 {
+		t.Fatalf("http_reqs %d", len(reqs))
+	}
+	if f := e.samplesOf(MetricHTTPReqFailed); f[0].Value != 0 {
+		t.Fatal("a script close is not a failure")
+	}
+}
+
+func TestThrowingHandlerEndsStreamAndRethrows(t *testing.T) {
+	e := newEnv(t, okStream(5))
+	_, err := e.run(`sse.open("http://h/", c => c.on('event', ev => { if (ev.id === "2") throw new Error("boom " + ev.id) }))`)
+	var ex *sobek.Exception
+	if !errors.As(err, &ex) || !strings.Contains(ex.Error(), "boom 2") {
+		t.Fatalf("want the handler's exception, got %v", err)
+	}
+	st := e.transport.streams[0]
+	if !st.cancelled || st.closed != 1 {
+		t.Fatalf("stream not ended cleanly: cancelled=%v closed=%d", st.cancelled, st.closed)
+	}
+	if len(e.samplesOf(MetricHTTPReqs)) != 1 || len(e.samplesOf(MetricSSEEvent)) != 2 {
+		t.Fatalf("samples: reqs=%d events=%d", len(e.samplesOf(MetricHTTPReqs)), len(e.samplesOf(MetricSSEEvent)))
+	}
+}
+
+func TestThrowInSetupPropagates(t *testing.T) {
+	e := newEnv(t, okStream(1))
+	_, err := e.run(`sse.open("http://h/", c => { throw new Error("error in setup") })`)
+	if err == nil || !strings.Contains(err.Error(), "error in setup") {
+		t.Fatalf("got %v", err)
+	}
+	if e.transport != nil && len(e.transport.streams) != 0 {
+		t.Fatal("no request may start when setup throws")
+	}
+}
+
+func connRefused() *fakeStream {
+	return &fakeStream{openErr: &streamapi.Error{Kind: streamapi.KindConnect, Message: "connect 127.0.0.1:1: connection refused"},
+		timings: streamapi.Timings{Start: 1_000_000}}
+}
+
+func TestConnectionErrorReachesSetupHandlersAndThrows(t *testing.T) {
+	e := newEnv(t, connRefused)
+	_, err := e.run(`
+		var msgs = [];
+		sse.open("http://127.0.0.1:1/", c => c.on('error', e => msgs.push(e.error() + "|" + e.kind)))`)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("throw option: want an exception, got %v", err)
+	}
+	v := e.mustRun(`msgs.join(";")`)
+	if v.String() != "connect 127.0.0.1:1: connection refused|connect" {
+		t.Fatal(v.String())
+	}
+	f := e.samplesOf(MetricHTTPReqFailed)
+	if len(f) != 1 || f[0].Value != 1 || f[0].Tags["status"] != "0" || f[0].Tags["expected_response"] != "false" {
+		t.Fatalf("http_req_failed %+v", f)
+	}
+}
+
+func TestConnectionErrorWithoutThrowReturnsResponseError(t *testing.T) {
+	e := newEnv(t, connRefused)
+	e.host.opts.Throw = false
+	v := e.mustRun(`const r = sse.open("http://127.0.0.1:1/", c => {}); r.status + "|" + r.error`)
+	if v.String() != "0|connect 127.0.0.1:1: connection refused" {
+		t.Fatal(v.String())
+	}
+}
+
+func TestStreamErrorGoesToHandlerNotThrown(t *testing.T) {
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(2)()
+		s.final = streamapi.Failed
+		s.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "connection reset"}
+		return s
+	})
+	v := e.mustRun(`let m = ""; const r = sse.open("http://h/", c => c.on('error', e => { m = e.error() })); m + "|" + r.status`)
+	if v.String() != "connection reset|200" {
+		t.Fatal(v.String())
+	}
+	if f := e.samplesOf(MetricHTTPReqFailed); f[0].Value != 1 {
+		t.Fatal("a broken stream counts as failed")
+	}
+}
+
+func TestNon2xx(t *testing.T) {
+	for _, viaOpenErr := range []bool{false, true} {
+		e := newEnv(t, func() *fakeStream {
+			if viaOpenErr {
+				return &fakeStream{openErr: &streamapi.Error{Kind: streamapi.KindHTTPStatus, Status: 404, Message: "HTTP status 404"}}
+			}
+			return &fakeStream{resp: streamapi.Response{Status: 404}, final: streamapi.End}
+		})
+		e.host.opts.Throw = true // a status is an answer, never thrown
+		v := e.mustRun(`let k = ""; const r = sse.open("http://h/status/404", c => c.on('error', e => { k = e.kind + e.status })); r.status + "|" + k`)
+		if v.String() != "404|http_status404" {
+			t.Fatalf("viaOpenErr=%v: %s", viaOpenErr, v)
+		}
+		f := e.samplesOf(MetricHTTPReqFailed)
+		if len(f) != 1 || f[0].Value != 1 || f[0].Tags["status"] != "404" {
+			t.Fatalf("http_req_failed %+v", f)
+		}
+	}
+}
+
+func TestTimeoutAndExtraParams(t *testing.T) {
+	e := newEnv(t, okStream(0))
+	e.mustRun(`sse.open("http://h/", {timeout: "1m30s", connectTimeout: 250, idleTimeout: "2s", httpVersion: "http2",
+		maxLineBytes: 4096}, c => {})`)
+	req := e.transport.requests[0]
+	for k, want := range map[string]float64{"total_timeout_ms": 90000, "connect_timeout_ms": 250, "idle_timeout_ms": 2000, "max_line_bytes": 4096} {
+		if req[k] != want {
+			t.Fatalf("%s = %v, want %v", k, req[k], want)
+		}
+	}
+	if req["http_version"] != "http2" {
+		t.Fatal(req["http_version"])
+	}
+	if _, err := e.run(`sse.open("http://h/", {timeout: "soon"}, c => {})`); err == nil || !strings.Contains(err.Error(), "invalid sse.open() timeout") {
+		t.Fatalf("bad timeout: %v", err)
+	}
+}
+
+func TestTimeoutErrorReachesHandler(t *testing.T) {
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(1)()
+		s.final = streamapi.Failed
+		s.err = &streamapi.Error{Kind: streamapi.KindTotalTimeout, Message: "total timeout of 100ms reached"}
+		return s
+	})
+	v := e.mustRun(`let k = ""; sse.open("http://h/", {timeout: "100ms"}, c => c.on('error', e => { k = e.kind })); k`)
+	if v.String() != "total_timeout" {
+		t.Fatal(v.String())
+	}
+}
+
+func TestUnknownParamWarnedOnce(t *testing.T) {
+	e := newEnv(t, okStream(0))
+	e.mustRun(`for (let i = 0; i < 3; i++) sse.open("http://h/", {retries: 3, method: "GET"}, c => c.on('message', () => {}))`)
+	if len(e.host.warnings) != 2 || !strings.Contains(e.host.warnings[0], `"retries"`) || !strings.Contains(e.host.warnings[1], `"message"`) {
+		t.Fatalf("warnings %q", e.host.warnings)
+	}
+}
+
+func TestArgumentErrors(t *testing.T) {
+	e := newEnv(t, okStream(0))
+	for script, want := range map[string]string{
+		`sse.open("http://h/")`:                             "invalid number of arguments",
+		`sse.open("http://h/", {}, 3)`:                      "must be a function",
+		`sse.open("http://h/", {tags: {a: {b: 1}}}, c=>{})`: "invalid sse.open() metric tags",
+	} {
+		if _, err := e.run(script); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: got %v", script, err)
+		}
+	}
+	e.host.init = true
+	if _, err := e.run(`sse.open("http://h/", c=>{})`); err == nil || !strings.Contains(err.Error(), "init context") {
+		t.Fatalf("init context: %v", err)
+	}
+}
+
+func TestHTTPMetricsFromTimings(t *testing.T) {
+	e := newEnv(t, okStream(3))
+	e.mustRun(`sse.open("http://h/", c => {})`)
+	want := map[string]float64{
+		MetricHTTPReqs: 1, MetricHTTPReqFailed: 0,
+		MetricHTTPReqBlocked: 0.1, MetricHTTPReqConnecting: 0.2, MetricHTTPReqTLS: 0,
+		MetricHTTPReqSending: 0.1, MetricHTTPReqWaiting: 0.5, MetricHTTPReqReceiving: 7.1,
+		MetricHTTPReqDuration: 7.7, MetricDataReceived: 1234, MetricDataSent: 99,
+		MetricTimeToFirstEvent: 1.0,
+	}
+	for m, v := range want {
+		got := e.samplesOf(m)
+		if len(got) != 1 || math.Abs(got[0].Value-v) > 1e-9 {
+			t.Fatalf("%s: %+v, want %v", m, got, v)
+		}
+	}
+	gaps := e.samplesOf(MetricEventGap)
+	if len(gaps) != 2 || gaps[0].Value != 0.5 || gaps[1].Value != 0.5 {
+		t.Fatalf("gaps %+v", gaps)
+	}
+	d := e.samplesOf(MetricHTTPReqDuration)[0]
+	if d.Tags["status"] != "200" || d.Tags["expected_response"] != "true" || d.Tags["name"] != "http://h/" {
+		t.Fatalf("tags %v", d.Tags)
+	}
+	if _, has := e.samplesOf(MetricDataReceived)[0].Tags["url"]; has {
+		t.Fatal("data_received carries VU tags only")
+	}
+}
+
+func TestCookieJar(t *testing.T) {
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(0)()
+		s.resp.Headers = append(s.resp.Headers, streamapi.Header{Name: "set-cookie", Value: "session=abc; Path=/"})
+		return s
+	})
+	u, _ := url.Parse("http://h/")
+	e.host.jar.SetCookies(u, []*http.Cookie{{Name: "pre", Value: "1"}})
+	e.mustRun(`sse.open("http://h/", c => {}); sse.open("http://h/", c => {})`)
+	if got := headerPairs(e.transport.requests[0])["Cookie"]; got != "pre=1" {
+		t.Fatalf("first cookie header %q", got)
+	}
+	if got := headerPairs(e.transport.requests[1])["Cookie"]; got != "pre=1; session=abc" && got != "session=abc; pre=1" {
+		t.Fatalf("second cookie header %q", got)
+	}
+}
+
+func TestK6OptionsMapping(t *testing.T) {
+	e := newEnv(t, okStream(0))
+	e.host.opts.InsecureSkipTLSVerify = true
+	e.host.opts.TLSVersionMin = "1.2"
+	e.host.opts.TLSAuth = []TLSAuth{{Domains: []string{"*.example.com"}, CertPEM: "CERT", KeyPEM: "KEY"}}
+	e.host.opts.Hosts = map[string]string{"api.example.com": "127.0.0.1:8080"}
+	e.host.opts.BlacklistIPs = []string{"10.0.0.0/8"}
+	e.host.opts.BlockHostnames = []string{"*.evil.com"}
+	e.host.opts.NoConnectionReuse = true
+	e.mustRun(`sse.open("https://api.example.com/", c => {}); sse.open("https://other.org/", c => {})`)
+	d := string(e.transport.defaults)
+	for _, want := range []string{`"hosts":{"api.example.com":"127.0.0.1:8080"}`, `"deny_ips":["10.0.0.0/8"]`,
+		`"deny_hosts":["*.evil.com"]`, `"no_connection_reuse":true`} {
+		if !strings.Contains(d, want) {
+			t.Fatalf("client defaults %s lack %s", d, want)
+		}
+	}
+	tls0 := e.transport.requests[0]["tls"].(map[string]any)
+	if tls0["insecure_skip_verify"] != true || tls0["min_version"] != "1.2" || tls0["client_cert_pem"] != "CERT" {
+		t.Fatalf("tls %v", tls0)
+	}
+	if _, has := e.transport.requests[1]["tls"].(map[string]any)["client_cert_pem"]; has {
+		t.Fatal("client cert sent to a domain it is not for")
+	}
+}
+
+func TestOneTransportPerVUUnlessNoVUConnectionReuse(t *testing.T) {
+	e := newEnv(t, okStream(0))
+	e.mustRun(`sse.open("http://h/", c => {})`)
+	e.host.iteration++
+	e.mustRun(`sse.open("http://h/", c => {})`)
+	if e.transports != 1 {
+		t.Fatalf("transports %d", e.transports)
+	}
+	e.host.opts.NoVUConnectionReuse = true
+	first := e.transport
+	e.host.iteration++
+	e.mustRun(`sse.open("http://h/", c => {})`)
+	if e.transports != 2 || !first.closed {
+		t.Fatalf("transports %d, first closed %v", e.transports, first.closed)
+	}
+	e.inst.Close()
+	if !e.transport.closed {
+		t.Fatal("Instance.Close must free the client")
+	}
+}
+
+func TestVUStopCancelsQuietly(t *testing.T) {
+	e := newEnv(t, okStream(4))
+	ctx, cancel := context.WithCancel(context.Background())
+	e.host.ctx = ctx
+	_ = e.host.rt.Set("stopVU", cancel)
+	v := e.mustRun(`let n = 0; const r = sse.open("http://h/", c => c.on('event', () => { n++; stopVU() })); n + "|" + r.status + "|" + r.error`)
+	if v.String() != "2|200|" { // the first batch of 2 was already drained
+		t.Fatal(v.String())
+	}
+}

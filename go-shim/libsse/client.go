@@ -1,0 +1,193 @@
+//go:build cgo
+
+package libsse
+
+/*
+#include <stdlib.h>
+#include "sse.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"unsafe"
+
+	"github.com/libsse/libsse/go-shim/streamapi"
+)
+
+// Client is a libsse connection pool with default options for the streams
+// it starts. Safe for concurrent use.
+type Client struct {
+	mu sync.RWMutex
+	c  *C.sse_client
+}
+
+var _ streamapi.Transport = (*Client)(nil)
+
+// NewClient makes a client from libsse options JSON (nil or "{}" for the
+// defaults); docs/architecture.md lists the keys.
+func NewClient(optionsJSON []byte) (*Client, error) {
+	js, n := cBytes(optionsJSON)
+	defer C.free(js)
+	var c *C.sse_client
+	var cerr *C.sse_error
+	enterC()
+	r := C.sse_client_new((*C.uint8_t)(js), n, &c, &cerr)
+	leaveC()
+	if r != C.SSE_OK {
+		defer C.sse_error_free(cerr)
+		return nil, resultError(r, cerr)
+	}
+	cl := &Client{c: c}
+	runtime.SetFinalizer(cl, (*Client).Close)
+	return cl, nil
+}
+
+// NewTransport is NewClient as a jsapi.TransportFactory.
+func NewTransport(optionsJSON []byte) (streamapi.Transport, error) {
+	c, err := NewClient(optionsJSON)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Start begins a request (libsse request options JSON) and returns at once;
+// only invalid options fail here, connection failures come from WaitOpen.
+func (cl *Client) Start(requestJSON []byte) (streamapi.Stream, error) {
+	return cl.StartStream(requestJSON)
+}
+
+// StartStream is Start with the concrete type.
+func (cl *Client) StartStream(requestJSON []byte) (*Stream, error) {
+	cl.mu.RLock()
+	defer cl.mu.RUnlock()
+	if cl.c == nil {
+		return nil, errors.New("libsse: client is closed")
+	}
+	js, n := cBytes(requestJSON)
+	defer C.free(js)
+	var s *C.sse_stream
+	var cerr *C.sse_error
+	enterC()
+	r := C.sse_start(cl.c, (*C.uint8_t)(js), n, &s, &cerr)
+	leaveC()
+	runtime.KeepAlive(cl)
+	if r != C.SSE_OK {
+		defer C.sse_error_free(cerr)
+		return nil, resultError(r, cerr)
+	}
+	return newStream(s)
+}
+
+// NowNS reads libsse's monotonic clock (CLOCK_MONOTONIC, ns).
+func (cl *Client) NowNS() uint64 { return NowNS() }
+
+// Close frees the client; idempotent. Streams it started keep working.
+func (cl *Client) Close() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.c != nil {
+		enterC()
+		C.sse_client_free(cl.c)
+		leaveC()
+		cl.c = nil
+		runtime.SetFinalizer(cl, nil)
+	}
+}
+
+// NowNS reads libsse's monotonic clock (CLOCK_MONOTONIC, ns).
+func NowNS() uint64 { return uint64(C.sse_now_ns()) }
+
+// Version is the linked library's version, e.g. "0.1.0".
+func Version() string { return C.GoString(C.sse_version()) }
+
+// cBytes copies b into C memory (freed by the caller with C.free), so that
+// C never sees a Go pointer.
+func cBytes(b []byte) (unsafe.Pointer, C.size_t) {
+	if len(b) == 0 {
+		return C.malloc(1), 0
+	}
+	return C.CBytes(b), C.size_t(len(b))
+}
+
+// goBytes copies a borrowed view into a Go string.
+func goBytes(b C.sse_bytes) string {
+	if b.len == 0 || b.ptr == nil {
+		return ""
+	}
+	return C.GoStringN((*C.char)(unsafe.Pointer(b.ptr)), C.int(b.len))
+}
+
+// sameBytes reports whether a view holds exactly s, without copying: event
+// types and ids repeat from event to event, so their strings are reused.
+func sameBytes(b C.sse_bytes, s string) bool {
+	if int(b.len) != len(s) {
+		return false
+	}
+	if b.len == 0 {
+		return true
+	}
+	return unsafe.String((*byte)(unsafe.Pointer(b.ptr)), int(b.len)) == s
+}
+
+// copyError copies a libsse error into Go memory; nil for NULL.
+func copyError(e *C.sse_error) *streamapi.Error {
+	if e == nil {
+		return nil
+	}
+	enterC()
+	defer leaveC()
+	n := C.sse_error_message(e, nil, 0)
+	buf := C.malloc(n + 1)
+	defer C.free(buf)
+	C.sse_error_message(e, (*C.char)(buf), n+1)
+	out := &streamapi.Error{
+		Kind:    streamapi.ErrorKind(C.sse_error_kind_of(e)),
+		Status:  int(C.sse_error_status(e)),
+		Message: C.GoStringN((*C.char)(buf), C.int(n)),
+	}
+	var body C.sse_bytes
+	if C.sse_error_body(e, &body) == C.SSE_OK {
+		out.Body = goBytes(body)
+	}
+	return out
+}
+
+// resultError is the Go error of a failed call: libsse's message when it
+// gave one, else the result code.
+func resultError(r C.enum_sse_result, e *C.sse_error) error {
+	if ge := copyError(e); ge != nil {
+		return ge
+	}
+	return &streamapi.Error{Kind: streamapi.KindInvalidRequest, Message: "libsse: " + resultName(r)}
+}
+
+func resultName(r C.enum_sse_result) string {
+	switch r {
+	case C.SSE_OK:
+		return "ok"
+	case C.SSE_TIMEOUT:
+		return "timeout"
+	case C.SSE_END:
+		return "end of stream"
+	case C.SSE_ERR_STREAM:
+		return "stream failed"
+	case C.SSE_CANCELLED:
+		return "cancelled"
+	case C.SSE_ERR_NULL:
+		return "NULL argument"
+	case C.SSE_ERR_INVALID:
+		return "invalid argument"
+	case C.SSE_ERR_OPEN:
+		return "open failed"
+	case C.SSE_ERR_PANIC:
+		return "internal panic (please report)"
+	case C.SSE_ERR_STATE:
+		return "call not valid now"
+	default:
+		return "unknown result"
+	}
+}

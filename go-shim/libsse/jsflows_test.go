@@ -1,0 +1,191 @@
+package libsse_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/grafana/sobek"
+	"github.com/libsse/libsse/go-shim/jsapi"
+	"github.com/libsse/libsse/go-shim/jsapi/jsapitest"
+	"github.com/libsse/libsse/go-shim/libsse"
+)
+
+// vu is a fake VU with k6/x/sse on libsse installed as `sse` and the test
+// server's URL as `BASE`.
+func vu(t *testing.T) (*jsapitest.Host, *jsapi.Instance) {
+	t.Helper()
+	h := jsapitest.New()
+	in, err := jsapitest.Install(h, jsapi.NewRoot(libsse.NewTransport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	if err := h.RT.Set("BASE", server.URL); err != nil {
+		t.Fatal(err)
+	}
+	return h, in
+}
+
+func run(t *testing.T, h *jsapitest.Host, script string) sobek.Value {
+	t.Helper()
+	v, err := h.RT.RunString(script)
+	if err != nil {
+		t.Fatalf("script: %v", err)
+	}
+	return v
+}
+
+// examples/sse.js against the bundled server.
+func TestJSSeedGet(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		const ids = []; let opened = false; const errs = [];
+		const response = sse.open(BASE + "/events?count=10&ids=1&interval_ms=5", {
+			method: 'GET', headers: {"Authorization": "Bearer XXXX"}, tags: {"my_k6s_tag": "hello sse"},
+		}, function (client) {
+			client.on('open', function open() { opened = true })
+			client.on('event', function (event) {
+				ids.push(event.id)
+				if (parseInt(event.id) === 4) { client.close() }
+			})
+			client.on('error', function (e) { errs.push(e.error()) })
+		})
+		JSON.stringify([ids, opened, errs, response.status, response.headers["Content-Type"]])`)
+	if got := v.String(); !strings.HasPrefix(got, `[["1","2","3","4"],true,[],200,"text/event-stream`) {
+		t.Fatal(got)
+	}
+	ev := h.Samples(jsapi.MetricSSEEvent)
+	if len(ev) != 4 || ev[0].Tags["my_k6s_tag"] != "hello sse" || ev[0].Tags["status"] != "200" {
+		t.Fatalf("sse_event %+v", ev)
+	}
+	reqs := h.Samples(jsapi.MetricHTTPReqs)
+	if len(reqs) != 1 || reqs[0].Tags["url"] != server.URL+"/events?count=10&ids=1&interval_ms=5" || reqs[0].Tags["method"] != "GET" {
+		t.Fatalf("http_reqs %+v", reqs)
+	}
+	if d := h.Samples(jsapi.MetricHTTPReqDuration); len(d) != 1 || d[0].Value <= 0 {
+		t.Fatalf("http_req_duration %+v", d)
+	}
+	if r := h.Samples(jsapi.MetricDataReceived); len(r) != 1 || r[0].Value <= 0 {
+		t.Fatalf("data_received %+v", r)
+	}
+	if g := h.Samples(jsapi.MetricEventGap); len(g) != 3 {
+		t.Fatalf("sse_event_gap %+v", g)
+	}
+}
+
+// examples/sse_post.js: POST with a body, seen by /echo.
+func TestJSSeedPost(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		const got = {};
+		const r = sse.open(BASE + "/echo", {method: 'POST', body: '{"ping": true}',
+				headers: {"content-type": "application/json", "Authorization": "Bearer XXXX"}}, function (client) {
+			client.on('event', function (event) { got[event.name] = event.data })
+		})
+		JSON.stringify([r.status, got.method, got.body, JSON.parse(got.headers)["authorization"] || JSON.parse(got.headers)["Authorization"]])`)
+	if v.String() != `[200,"POST","{\"ping\": true}","Bearer XXXX"]` {
+		t.Fatal(v.String())
+	}
+}
+
+// examples/llm.js: a streaming chat completion, TTFT from receivedAt.
+func TestJSChatCompletion(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		const payload = {messages: [{role: "user", content: "Say hello"}], model: "m", stream: true,
+			stream_options: {include_usage: true}, max_tokens: 16}
+		const start = Date.now()
+		let first = null, chunks = 0, done = false, last = 0, ordered = true
+		const res = sse.open(BASE + "/v1/chat/completions", {method: 'POST', body: JSON.stringify(payload),
+				headers: {"content-type": "application/json"}}, function (client) {
+			client.on('event', function (event) {
+				if (first === null) first = event.receivedAt
+				if (event.receivedAt < last) ordered = false
+				last = event.receivedAt
+				if (event.data === '[DONE]') { done = true; return }
+				const chunk = JSON.parse(event.data)
+				if (chunk.choices && chunk.choices.length > 0) chunks++
+			})
+			client.on('error', function (e) { throw e })
+		})
+		JSON.stringify({status: res.status, done, chunks: chunks > 0, ordered, ttftSane: first >= start - 1 && first <= Date.now() + 1})`)
+	if v.String() != `{"status":200,"done":true,"chunks":true,"ordered":true,"ttftSane":true}` {
+		t.Fatal(v.String())
+	}
+	if ttfe := h.Samples(jsapi.MetricTimeToFirstEvent); len(ttfe) != 1 || ttfe[0].Value <= 0 {
+		t.Fatalf("sse_time_to_first_event %+v", ttfe)
+	}
+}
+
+func TestJSConnectionRefusedReachesErrorHandler(t *testing.T) {
+	h, _ := vu(t)
+	h.Opts.Throw = false
+	v := run(t, h, `
+		let seen = "";
+		const r = sse.open("http://127.0.0.1:1/events", c => c.on('error', e => { seen = e.kind + ":" + (e.error().length > 0) }))
+		JSON.stringify([seen, r.status, r.error.length > 0])`)
+	if v.String() != `["connect:true",0,true]` {
+		t.Fatal(v.String())
+	}
+	h.Opts.Throw = true
+	if _, err := h.RT.RunString(`sse.open("http://127.0.0.1:1/events", c => {})`); err == nil {
+		t.Fatal("throw option: connection error not thrown")
+	}
+	if f := h.Samples(jsapi.MetricHTTPReqFailed); len(f) != 2 || f[0].Value != 1 {
+		t.Fatalf("http_req_failed %+v", f)
+	}
+}
+
+func TestJSNon2xx(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		let seen = "";
+		const r = sse.open(BASE + "/status/404?body=nope", c => c.on('error', e => { seen = e.kind + e.status }))
+		r.status + "|" + seen`)
+	if v.String() != "404|http_status404" {
+		t.Fatal(v.String())
+	}
+}
+
+func TestJSTimeout(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		let kind = "", n = 0;
+		sse.open(BASE + "/fault/stall?after=2", {timeout: "300ms"}, c => {
+			c.on('event', () => n++)
+			c.on('error', e => { kind = e.kind })
+		})
+		n + "|" + kind`)
+	if v.String() != "2|total_timeout" {
+		t.Fatal(v.String())
+	}
+}
+
+func TestJSThrowingHandler(t *testing.T) {
+	h, _ := vu(t)
+	_, err := h.RT.RunString(`sse.open(BASE + "/events?count=50", c => c.on('event', e => { if (e.data.startsWith("3:")) throw new Error("stop at 3") }))`)
+	if err == nil || !strings.Contains(err.Error(), "stop at 3") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(h.Samples(jsapi.MetricSSEEvent)); n != 3 {
+		t.Fatalf("events before the throw: %d", n)
+	}
+	if n := len(h.Samples(jsapi.MetricHTTPReqs)); n != 1 {
+		t.Fatalf("http_reqs %d", n)
+	}
+	// The VU keeps working after the exception.
+	if v := run(t, h, `let k = 0; sse.open(BASE + "/events?count=2", c => c.on('event', () => k++)); k`); v.ToInteger() != 2 {
+		t.Fatal(v)
+	}
+}
+
+func TestJSSpecExactParsing(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		const d = [];
+		sse.open(BASE + "/events?count=2&lines=2&size=8&eol=cr&comment_every=1", c => c.on('event', e => d.push(e.data)))
+		JSON.stringify(d)`)
+	if got := v.String(); !strings.Contains(got, `\n`) || strings.Contains(got, `\r`) || strings.Count(got, `"`) != 4 {
+		t.Fatal(got)
+	}
+}

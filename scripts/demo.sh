@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One command that builds everything and runs the demo:
+#   1. builds libsse (target/release/libsse.a) and the bundled test server,
+#   2. builds k6 with the k6/x/sse extension (CGO_ENABLED=1 xk6 build),
+#   3. starts the bundled OpenAI-compatible server on 127.0.0.1,
+#   4. runs examples/llm.js for ~20 s and prints k6's end-of-test summary.
+#
+# Environment:
+#   XK6_FLAGS   extra flags for `xk6 build` (e.g. --k6-version v1.1.0, or
+#               --replace go.k6.io/k6/v2=/path/to/a/k6/checkout)
+#   K6          use this k6 binary instead of building one
+#   DEMO_DURATION, DEMO_VUS   passed to `k6 run` (defaults 20s, 8)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+echo "== building libsse and sse-testserver (release)"
+cargo build --release --lib -p sse
+cargo build --release -p sse-testserver
+
+k6=${K6:-}
+if [ -z "$k6" ]; then
+  if ! command -v xk6 >/dev/null; then
+    echo "== installing xk6 (go install go.k6.io/xk6/cmd/xk6@latest)"
+    go install go.k6.io/xk6/cmd/xk6@latest
+    export PATH="$(go env GOPATH)/bin:$PATH"
+  fi
+  echo "== building k6 with k6/x/sse (CGO_ENABLED=1 xk6 build)"
+  # cgo is needed: the extension links libsse.a (Rust) into the k6 binary.
+  # shellcheck disable=SC2086
+  CGO_ENABLED=1 xk6 build ${XK6_FLAGS:-} \
+    --with github.com/libsse/libsse/go-shim="$root/go-shim" \
+    --output "$root/k6"
+  k6="$root/k6"
+fi
+
+echo "== starting the bundled server"
+log=$(mktemp)
+target/release/sse-testserver --port 0 --ttft-ms 150 --token-interval-ms 15 >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^listening on //p' "$log" | head -n 1)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "the test server did not start:"; cat "$log"; exit 1; }
+echo "   server at $url"
+
+echo "== k6 run examples/llm.js"
+SERVER_BENCH_URL="$url/v1" "$k6" run \
+  --duration "${DEMO_DURATION:-20s}" --vus "${DEMO_VUS:-8}" examples/llm.js

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The C/C++ ABI suite: builds libsse and sse-testserver, checks the header,
+# compiles every C file as C11 and every C++ file as C++17 with
+# -Wall -Wextra -Werror, runs the ABI tests, sse_cat and the C++ example
+# against sse-testserver under valgrind, links once statically against
+# libsse.a, and installs into a temporary prefix to build with pkg-config.
+#
+# Valgrind reports no definite or indirect leaks and no errors; the tokio
+# runtime's worker threads and their buffers live for the whole process by
+# design, so they show as "still reachable" and are not counted. The
+# suppressions in tests/c/valgrind.supp cover ring's assembly crypto only.
+#
+# Usage: tests/c/run.sh        (SSE_NO_VALGRIND=1 runs without valgrind)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$(pwd)"
+
+tmp="$(mktemp -d)"
+server_pids=()
+cleanup() {
+  for pid in "${server_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+step() { echo "== $*"; }
+fail() { echo "tests/c/run.sh: FAIL: $*" >&2; exit 1; }
+
+step "build libsse and sse-testserver (release)"
+cargo build --release -p sse --lib
+cargo build --release -p sse-testserver --bin sse-testserver
+lib="$root/target/release"
+
+step "include/sse.h is up to date"
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+  git -C "$root" diff --exit-code -- include/sse.h || fail "include/sse.h changed when regenerated: commit it"
+fi
+
+step "libsse.so exports exactly the functions of include/sse.h"
+nm -D --defined-only "$lib/libsse.so" | awk '$2 == "T" {print $3}' | sort >"$tmp/exported"
+sed -n 's/^[a-z].*[ *]\(sse_[a-z_]*\)(.*/\1/p' include/sse.h | sort >"$tmp/declared"
+[ -s "$tmp/declared" ] || fail "no function declarations found in include/sse.h"
+diff -u "$tmp/declared" "$tmp/exported" || fail "exported symbols differ from the header"
+
+cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -I"$root/include")
+cxxflags=(-std=c++17 -Wall -Wextra -Werror -pedantic -I"$root/include" -I"$root/examples/cpp")
+ldso=(-L"$lib" -lsse -Wl,-rpath,"$lib")
+
+step "the header compiles as C11 and C++17"
+printf '#include "sse.h"\nint main(void) { return SSE_OK; }\n' >"$tmp/header.c"
+cp "$tmp/header.c" "$tmp/header.cpp"
+cc "${cflags[@]}" "$tmp/header.c" -o "$tmp/header_c" "${ldso[@]}"
+c++ "${cxxflags[@]}" "$tmp/header.cpp" -o "$tmp/header_cpp" "${ldso[@]}"
+
+step "compile the suite and the examples"
+cc "${cflags[@]}" tests/c/test_abi.c -o "$tmp/test_abi" "${ldso[@]}" -pthread
+cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat" "${ldso[@]}"
+c++ "${cxxflags[@]}" examples/cpp/sse_watch.cpp -o "$tmp/sse_watch" "${ldso[@]}"
+# The static link line of docs/c-api.md.
+cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat_static" -L"$lib" -l:libsse.a -lm -ldl -pthread
+if ldd "$tmp/sse_cat_static" | grep -q libsse; then fail "sse_cat_static links libsse.so"; fi
+
+step "start sse-testserver (HTTP, and HTTPS for --insecure)"
+# start_server OUT_VAR [ARGS...]: starts one server, stores its base URL.
+start_server() {
+  local var="$1" out="$tmp/server$#.out" url=""; shift
+  "$lib/sse-testserver" --port 0 "$@" >"$out" 2>"$out.err" &
+  server_pids+=("$!")
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out")"
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || fail "sse-testserver $* did not start: $(cat "$out.err")"
+  printf -v "$var" '%s' "$url"
+}
+start_server base
+start_server tls_base --tls
+echo "servers at $base and $tls_base"
+
+run=()
+if [ "${SSE_NO_VALGRIND:-0}" != 1 ]; then
+  command -v valgrind >/dev/null || fail "valgrind not installed (or set SSE_NO_VALGRIND=1)"
+  run=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
+       --suppressions="$root/tests/c/valgrind.supp"
+       --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+fi
+
+step "ABI test suite"
+"${run[@]}" "$tmp/test_abi" "$base" | tee "$tmp/abi.out"
+grep -Eq '^[0-9]+ passed, 0 failed$' "$tmp/abi.out" || fail "ABI test suite"
+
+# sse_cat prints the expected JSON lines (file) for the given arguments.
+expect_cat() {
+  local expected="$1"; shift
+  "${run[@]}" "$tmp/sse_cat" "$@" >"$tmp/cat.out" || fail "sse_cat $* exited $?"
+  diff -u "$expected" "$tmp/cat.out" || fail "sse_cat $* output"
+}
+
+step "sse_cat"
+expect_cat tests/c/expected/events_tick.jsonl "$base/events?count=3&size=16&ids=1&event=tick"
+expect_cat tests/c/expected/events_default.jsonl "$base/events?count=2&size=9" --timeout 10000
+# Escaping both ways: the body goes out in the request JSON and comes back
+# as an event; the header value with a quote must reach the server intact.
+body=$'q"b\\s\tt\nl\x01é€'
+"${run[@]}" "$tmp/sse_cat" "$base/echo" -X PUT -d "$body" -H 'X-Quote: say "hi"' \
+  >"$tmp/echo.out" || fail "sse_cat /echo"
+grep -E '"type": "(method|body)"' "$tmp/echo.out" | diff -u tests/c/expected/echo_escaped.jsonl - \
+  || fail "sse_cat /echo escaping"
+grep -qF '\"x-quote\":\"say \\\"hi\\\"\"' "$tmp/echo.out" || fail "sse_cat header with quotes: $(cat "$tmp/echo.out")"
+# Errors: non-zero exit and a readable message with kind, status and body.
+if "${run[@]}" "$tmp/sse_cat" "$base/status/500?body=oops" >/dev/null 2>"$tmp/err.out"; then
+  fail "sse_cat exited 0 on HTTP 500"
+fi
+grep -q 'http_status' "$tmp/err.out" && grep -q '500' "$tmp/err.out" && grep -q 'oops' "$tmp/err.out" \
+  || fail "sse_cat HTTP error message: $(cat "$tmp/err.out")"
+port=1 # tcpmux: nothing listens there, so the connection is refused
+if "${run[@]}" "$tmp/sse_cat" "http://127.0.0.1:$port/" >/dev/null 2>"$tmp/err.out"; then
+  fail "sse_cat exited 0 on a refused connection"
+fi
+grep -q 'connect' "$tmp/err.out" || fail "sse_cat connect error message: $(cat "$tmp/err.out")"
+# --timeout bounds the whole stream: a stalled one fails after it.
+if "${run[@]}" "$tmp/sse_cat" "$base/fault/stall?after=1" --timeout 2000 >"$tmp/cat.out" 2>"$tmp/err.out"; then
+  fail "sse_cat --timeout exited 0 on a stalled stream"
+fi
+head -1 tests/c/expected/events_default.jsonl | sed 's/1:xxxxxxx/1:xxxxxxxxxxxxxx/' | diff -u - "$tmp/cat.out" \
+  || fail "sse_cat --timeout: the event before the stall"
+grep -q 'total_timeout' "$tmp/err.out" || fail "sse_cat --timeout message: $(cat "$tmp/err.out")"
+# TLS: the self-signed certificate passes only with --insecure.
+expect_cat tests/c/expected/events_tick.jsonl "$tls_base/events?count=3&size=16&ids=1&event=tick" --insecure
+if "${run[@]}" "$tmp/sse_cat" "$tls_base/events?count=1" >/dev/null 2>"$tmp/err.out"; then
+  fail "sse_cat accepted a self-signed certificate without --insecure"
+fi
+grep -q 'tls error' "$tmp/err.out" || fail "sse_cat TLS error message: $(cat "$tmp/err.out")"
+"$tmp/sse_cat_static" "$base/events?count=3&size=16&ids=1&event=tick" >"$tmp/cat.out"
+diff -u tests/c/expected/events_tick.jsonl "$tmp/cat.out" || fail "statically linked sse_cat"
+
+step "C++ example"
+"${run[@]}" "$tmp/sse_watch" "$base/events?count=2&size=5&event=tick" >"$tmp/cpp.out"
+printf 'tick: 1:xxx\ntick: 2:xxx\n2 events\n' | diff -u - "$tmp/cpp.out" || fail "sse_watch output"
+# The error paths throw through the RAII handles: still no leaks.
+if "${run[@]}" "$tmp/sse_watch" "$base/status/404?body=gone" >/dev/null 2>"$tmp/cpp.err"; then
+  fail "sse_watch exited 0 on HTTP 404"
+fi
+grep -q 'HTTP 404' "$tmp/cpp.err" && grep -q 'gone' "$tmp/cpp.err" || fail "sse_watch error: $(cat "$tmp/cpp.err")"
+if "${run[@]}" "$tmp/sse_watch" "http://127.0.0.1:$port/" >/dev/null 2>"$tmp/cpp.err"; then
+  fail "sse_watch exited 0 on a refused connection"
+fi
+grep -q 'connect error' "$tmp/cpp.err" || fail "sse_watch connect error: $(cat "$tmp/cpp.err")"
+
+step "install into a temporary prefix and build with pkg-config"
+SSE_SKIP_BUILD=1 scripts/install.sh "$tmp/prefix" >/dev/null
+export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
+# shellcheck disable=SC2046 # pkg-config output is meant to be word-split
+cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat_pc" $(pkg-config --cflags --libs sse)
+LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/sse_cat_pc" "$base/events?count=3&size=16&ids=1&event=tick" >"$tmp/cat.out"
+diff -u tests/c/expected/events_tick.jsonl "$tmp/cat.out" || fail "sse_cat built with pkg-config"
+# shellcheck disable=SC2046
+cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat_pc_static" $(pkg-config --cflags sse) \
+  -L"$(pkg-config --variable=libdir sse)" -l:libsse.a -lm -ldl -pthread
+"$tmp/sse_cat_pc_static" "$base/events?count=3&size=16&ids=1&event=tick" >"$tmp/cat.out"
+diff -u tests/c/expected/events_tick.jsonl "$tmp/cat.out" || fail "static sse_cat from the install"
+
+echo "tests/c/run.sh: all passed"

@@ -1,0 +1,821 @@
+/*
+ * The C ABI test suite: every call of include/sse.h against sse-testserver.
+ *
+ *   test_abi BASE_URL      (e.g. http://127.0.0.1:40123)
+ *
+ * Prints one line per failed check and ends with "N passed, N failed";
+ * exits non-zero when a check failed. tests/c/run.sh runs it under valgrind.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sse.h"
+
+static int passed, failed;
+static const char *base; /* server base URL, no trailing slash */
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (cond) {                                                                  \
+      passed++;                                                                  \
+    } else {                                                                     \
+      failed++;                                                                  \
+      fprintf(stderr, "FAIL %s:%d in %s: %s\n", __FILE__, __LINE__, __func__, #cond); \
+    }                                                                            \
+  } while (0)
+
+#define CHECK_EQ_INT(a, b)                                                        \
+  do {                                                                            \
+    long long va_ = (long long)(a), vb_ = (long long)(b);                         \
+    if (va_ == vb_) {                                                             \
+      passed++;                                                                   \
+    } else {                                                                      \
+      failed++;                                                                   \
+      fprintf(stderr, "FAIL %s:%d in %s: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
+              __func__, #a, #b, va_, vb_);                                        \
+    }                                                                             \
+  } while (0)
+
+/* A view equals a C string. */
+static int bytes_eq(sse_bytes b, const char *s) {
+  return b.ptr != NULL && b.len == strlen(s) && memcmp(b.ptr, s, b.len) == 0;
+}
+
+#define CHECK_BYTES(b, s)                                                        \
+  do {                                                                           \
+    if (bytes_eq((b), (s))) {                                                    \
+      passed++;                                                                  \
+    } else {                                                                     \
+      failed++;                                                                  \
+      fprintf(stderr, "FAIL %s:%d in %s: %s == \"%s\" (got \"%.*s\")\n", __FILE__, __LINE__, \
+              __func__, #b, (s), (int)(b).len, (b).ptr ? (const char *)(b).ptr : ""); \
+    }                                                                            \
+  } while (0)
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* The request JSON for a GET of base + path. */
+static const char *request(const char *path) {
+  static char json[2048];
+  snprintf(json, sizeof json, "{\"url\": \"%s%s\"}", base, path);
+  return json;
+}
+
+static sse_result open_json(sse_client *c, const char *json, sse_stream **s, sse_error **e) {
+  return sse_open(c, (const uint8_t *)json, strlen(json), s, e);
+}
+
+static sse_stream *open_path(sse_client *c, const char *path) {
+  sse_stream *s = NULL;
+  sse_error *e = NULL;
+  sse_result r = open_json(c, request(path), &s, &e);
+  CHECK_EQ_INT(r, SSE_OK);
+  if (r != SSE_OK) {
+    char msg[256];
+    sse_error_message(e, msg, sizeof msg);
+    fprintf(stderr, "  open %s: %s\n", path, msg);
+    sse_error_free(e);
+    return NULL;
+  }
+  return s;
+}
+
+static sse_client *new_client(void) {
+  sse_client *c = NULL;
+  CHECK_EQ_INT(sse_client_new(NULL, 0, &c, NULL), SSE_OK);
+  return c;
+}
+
+/* Waits (bounded) until the engine has parsed `events` events. */
+static int wait_parsed(sse_stream *s, uint64_t events) {
+  sse_timings t;
+  for (int i = 0; i < 500; i++) {
+    if (sse_stream_timings(s, &t) == SSE_OK && t.events >= events) return 1;
+    sleep_ms(10);
+  }
+  return 0;
+}
+
+/* The expected data of event i of /events with size 16. */
+static const char *event_data(int i, int size) {
+  static char d[128];
+  int n = snprintf(d, sizeof d, "%d:", i);
+  while (n < size) d[n++] = 'x';
+  d[n] = '\0';
+  return d;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_version(void) {
+  char want[64];
+  snprintf(want, sizeof want, "%d.%d.%d", SSE_VERSION_MAJOR, SSE_VERSION_MINOR,
+           SSE_VERSION_PATCH);
+  CHECK(strcmp(sse_version(), want) == 0);
+  CHECK(strcmp(sse_version(), SSE_VERSION_STRING) == 0);
+  uint64_t a = sse_now_ns(), b = sse_now_ns();
+  CHECK(a > 0 && b >= a);
+}
+
+static void test_events_content(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=5&size=16&ids=1&event=tick");
+  if (!s) goto out;
+  CHECK_EQ_INT(sse_stream_status(s), 200);
+  CHECK(sse_stream_is_event_stream(s));
+  sse_event ev;
+  for (int i = 1; i <= 5; i++) {
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_BYTES(ev.type, "tick");
+    CHECK_BYTES(ev.data, event_data(i, 16));
+    char id[16];
+    snprintf(id, sizeof id, "%d", i);
+    CHECK_BYTES(ev.id, id);
+    CHECK_EQ_INT(ev.retry_ms, -1);
+    CHECK_EQ_INT(ev.comment.len, 0);
+    CHECK(ev.time_ns > 0 && ev.time_ns <= sse_now_ns());
+  }
+  CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_END);
+  CHECK_EQ_INT(sse_next_event(s, 0, &ev), SSE_END); /* end is sticky */
+  CHECK(sse_stream_error(s) == NULL);
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+static void test_default_type_and_multiline(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=2&size=8&lines=2");
+  if (!s) goto out;
+  sse_event ev;
+  CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+  CHECK_EQ_INT(ev.type.len, 0); /* no event field: the spec's "message" */
+  CHECK_BYTES(ev.data, "1:xx\nxxxx"); /* two data lines joined by LF */
+  CHECK_EQ_INT(ev.id.len, 0);
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+static void test_retry_and_comment(void) {
+  sse_client *c = new_client();
+  /* the server sends `retry: 1500` in event 1 and ": comment <i>" before each */
+  sse_stream *s = open_path(c, "/events?count=3&retry=1500&comment_every=1");
+  if (!s) goto out;
+  sse_event ev;
+  for (int i = 1; i <= 3; i++) {
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(ev.retry_ms, i == 1 ? 1500 : -1);
+    char comment[32];
+    snprintf(comment, sizeof comment, "comment %d", i);
+    CHECK_BYTES(ev.comment, comment);
+    CHECK_BYTES(ev.data, event_data(i, 16));
+  }
+  CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_END);
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+static void test_http_status(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/status/503?body=busy%20now");
+  if (!s) goto out;
+  CHECK_EQ_INT(sse_stream_status(s), 503);
+  CHECK(!sse_stream_is_event_stream(s));
+  sse_event ev;
+  CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_ERR_STREAM);
+  const sse_error *e = sse_stream_error(s);
+  CHECK(e != NULL);
+  CHECK_EQ_INT(sse_error_kind_of(e), SSE_ERROR_HTTP_STATUS);
+  CHECK_EQ_INT(sse_error_status(e), 503);
+  sse_bytes body;
+  CHECK_EQ_INT(sse_error_body(e, &body), SSE_OK);
+  CHECK_BYTES(body, "busy now");
+  CHECK(sse_error_message(e, NULL, 0) > 0);
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+/* A 127.0.0.1 port nobody listens on: bound, then closed. */
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+static void test_connection_refused(void) {
+  sse_client *c = new_client();
+  char json[128];
+  snprintf(json, sizeof json, "{\"url\": \"http://127.0.0.1:%d/events\"}", free_port());
+  sse_stream *s = NULL;
+  sse_error *e = NULL;
+  CHECK_EQ_INT(open_json(c, json, &s, &e), SSE_ERR_OPEN);
+  CHECK(s == NULL);
+  CHECK(e != NULL);
+  CHECK_EQ_INT(sse_error_kind_of(e), SSE_ERROR_CONNECT);
+  CHECK_EQ_INT(sse_error_status(e), 0);
+  char msg[256];
+  size_t full = sse_error_message(e, msg, sizeof msg);
+  CHECK(full > 0 && strlen(msg) == (full < sizeof msg ? full : sizeof msg - 1));
+  /* truncation: snprintf-like length, NUL-terminated prefix */
+  char tiny[4];
+  CHECK_EQ_INT(sse_error_message(e, tiny, sizeof tiny), full);
+  CHECK(strlen(tiny) == 3 && memcmp(tiny, msg, 3) == 0);
+  CHECK_EQ_INT(sse_error_message(e, NULL, 0), full);
+  CHECK_EQ_INT(sse_error_message(e, NULL, 64), full); /* NULL buffer: length only */
+  CHECK_EQ_INT(sse_error_body(e, NULL), SSE_ERR_NULL);
+  CHECK(strcmp(sse_error_kind_name(sse_error_kind_of(e)), "connect") == 0);
+  sse_bytes body;
+  CHECK_EQ_INT(sse_error_body(e, &body), SSE_OK);
+  CHECK_EQ_INT(body.len, 0);
+  sse_error_free(e);
+  sse_client_free(c);
+}
+
+/* The message of an error contains `needle`. */
+static int message_has(const sse_error *e, const char *needle) {
+  char msg[512];
+  sse_error_message(e, msg, sizeof msg);
+  return strstr(msg, needle) != NULL;
+}
+
+static void test_invalid_options(void) {
+  sse_client *c = new_client();
+  sse_stream *s = NULL;
+  sse_error *e = NULL;
+  const char *not_json = "{\"url\": ";
+  CHECK_EQ_INT(open_json(c, not_json, &s, &e), SSE_ERR_INVALID);
+  CHECK_EQ_INT(sse_error_kind_of(e), SSE_ERROR_INVALID_REQUEST);
+  sse_error_free(e);
+  e = NULL;
+
+  char json[512];
+  snprintf(json, sizeof json, "{\"url\": \"%s/events\", \"bogus_key\": 1}", base);
+  CHECK_EQ_INT(open_json(c, json, &s, &e), SSE_ERR_INVALID);
+  CHECK(message_has(e, "bogus_key"));
+  sse_error_free(e);
+  e = NULL;
+
+  snprintf(json, sizeof json, "{\"url\": \"%s/events\", \"connect_timeout_ms\": \"soon\"}", base);
+  CHECK_EQ_INT(open_json(c, json, &s, &e), SSE_ERR_INVALID);
+  CHECK(message_has(e, "connect_timeout_ms"));
+  sse_error_free(e);
+  e = NULL;
+
+  CHECK_EQ_INT(open_json(c, "{}", &s, &e), SSE_ERR_INVALID); /* url missing */
+  CHECK(message_has(e, "url"));
+  sse_error_free(e);
+  e = NULL;
+  CHECK(s == NULL);
+
+  /* the error out-pointer is optional */
+  CHECK_EQ_INT(open_json(c, not_json, &s, NULL), SSE_ERR_INVALID);
+
+  /* client options are checked the same way */
+  sse_client *c2 = NULL;
+  const char *bad_client = "{\"no_such_option\": true}";
+  CHECK_EQ_INT(sse_client_new((const uint8_t *)bad_client, strlen(bad_client), &c2, &e),
+               SSE_ERR_INVALID);
+  CHECK(c2 == NULL);
+  CHECK(message_has(e, "no_such_option"));
+  sse_error_free(e);
+  sse_client_free(c);
+}
+
+static void test_null_arguments(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=1");
+  sse_event ev;
+  sse_bytes b;
+  sse_timings t;
+  size_t n;
+  sse_error *e = NULL;
+  const char *json = request("/events?count=1");
+  const uint8_t *j = (const uint8_t *)json;
+
+  CHECK_EQ_INT(sse_client_new(NULL, 0, NULL, NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_client_new(NULL, 5, &c, NULL), SSE_ERR_NULL); /* NULL json with a length */
+  CHECK_EQ_INT(sse_open(NULL, j, strlen(json), &s, &e), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_open(c, NULL, 3, &s, &e), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_open(c, j, strlen(json), NULL, &e), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_start(NULL, j, strlen(json), &s, &e), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_start(c, NULL, 3, &s, &e), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_start(c, j, strlen(json), NULL, &e), SSE_ERR_NULL);
+  CHECK(e == NULL);
+  CHECK_EQ_INT(sse_stream_wait_open(NULL, 0), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_next_event(NULL, 0, &ev), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_next_event(s, 0, NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_try_next_event(NULL, &ev), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_try_next_event(s, NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_next_events(NULL, 0, &ev, 1, &n), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_next_events(s, 0, NULL, 1, &n), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_next_events(s, 0, &ev, 1, NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_next_events(s, 0, &ev, 0, &n), SSE_ERR_INVALID);
+  CHECK_EQ_INT(sse_stream_fd(NULL), -1);
+  CHECK_EQ_INT(sse_cancel(NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_stream_status(NULL), 0);
+  CHECK_EQ_INT(sse_stream_header_count(NULL), 0);
+  CHECK_EQ_INT(sse_stream_header(NULL, 0, &b, &b), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_stream_header(s, 0, NULL, &b), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_stream_header(s, 0, &b, NULL), SSE_ERR_NULL);
+  CHECK(!sse_stream_is_event_stream(NULL));
+  CHECK_EQ_INT(sse_stream_timings(NULL, &t), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_stream_timings(s, NULL), SSE_ERR_NULL);
+  CHECK(sse_stream_error(NULL) == NULL);
+  CHECK_EQ_INT(sse_error_kind_of(NULL), SSE_ERROR_NONE);
+  CHECK_EQ_INT(sse_error_status(NULL), 0);
+  char msg[8] = "unset";
+  CHECK_EQ_INT(sse_error_message(NULL, msg, sizeof msg), 0);
+  CHECK_EQ_INT(sse_error_body(NULL, &b), SSE_ERR_NULL);
+  CHECK(strcmp(sse_error_kind_name(999), "unknown") == 0);
+  CHECK(strcmp(sse_error_kind_name(-1), "unknown") == 0);
+  CHECK(strcmp(sse_error_kind_name(SSE_ERROR_CONNECT), "connect") == 0);
+  sse_bytes null_view = {NULL, 4};
+  CHECK_EQ_INT(sse_bytes_copy(null_view, msg, sizeof msg), 0);
+  /* the free functions accept NULL */
+  sse_close(NULL);
+  sse_client_free(NULL);
+  sse_error_free(NULL);
+  /* the stream still works after all that */
+  if (s) {
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+static void test_client_freed_with_live_streams(void) {
+  sse_client *c = new_client();
+  sse_stream *s1 = open_path(c, "/events?count=3&interval_ms=20");
+  sse_stream *s2 = open_path(c, "/events?count=2");
+  sse_client_free(c); /* the streams hold the pool */
+  sse_event ev;
+  int n1 = 0, n2 = 0;
+  sse_result r;
+  while (s1 && (r = sse_next_event(s1, 5000, &ev)) == SSE_OK) n1++;
+  CHECK_EQ_INT(n1, 3);
+  while (s2 && (r = sse_next_event(s2, 5000, &ev)) == SSE_OK) n2++;
+  CHECK_EQ_INT(n2, 2);
+  CHECK_EQ_INT(r, SSE_END);
+  sse_close(s1);
+  sse_close(s2);
+}
+
+static void test_cancel_twice_then_close(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/fault/stall?after=1");
+  if (s) {
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(sse_cancel(s), SSE_OK);
+    CHECK_EQ_INT(sse_cancel(s), SSE_OK);
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_CANCELLED);
+    CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_CANCELLED);
+    size_t n;
+    CHECK_EQ_INT(sse_next_events(s, 0, &ev, 1, &n), SSE_CANCELLED);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+struct canceller {
+  sse_stream *s;
+  long delay_ms;
+};
+
+static void *cancel_later(void *arg) {
+  struct canceller *k = arg;
+  sleep_ms(k->delay_ms);
+  sse_cancel(k->s);
+  return NULL;
+}
+
+static void test_cancel_from_other_thread(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/fault/stall?after=1");
+  if (s) {
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    struct canceller k = {s, 100};
+    pthread_t th;
+    CHECK_EQ_INT(pthread_create(&th, NULL, cancel_later, &k), 0);
+    uint64_t t0 = sse_now_ns();
+    CHECK_EQ_INT(sse_next_event(s, -1, &ev), SSE_CANCELLED); /* blocks until cancelled */
+    CHECK(sse_now_ns() - t0 >= 50 * 1000000ull);
+    pthread_join(th, NULL);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+struct reader {
+  sse_stream *s;
+  sse_result result;
+};
+
+static void *read_blocking(void *arg) {
+  struct reader *r = arg;
+  sse_event ev;
+  /* the main thread's probe may hold the stream for an instant */
+  do {
+    r->result = sse_next_event(r->s, 10000, &ev);
+  } while (r->result == SSE_ERR_STATE);
+  return NULL;
+}
+
+static void test_second_reader_gets_state_error(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/fault/stall?after=0");
+  if (s) {
+    struct reader r = {s, SSE_OK};
+    pthread_t th;
+    CHECK_EQ_INT(pthread_create(&th, NULL, read_blocking, &r), 0);
+    /* probe until the thread is blocked in sse_next_event (bounded) */
+    sse_event ev;
+    sse_result probe = SSE_TIMEOUT;
+    for (int i = 0; i < 250 && probe == SSE_TIMEOUT; i++) {
+      sleep_ms(20);
+      probe = sse_try_next_event(s, &ev);
+    }
+    CHECK_EQ_INT(probe, SSE_ERR_STATE);
+    CHECK_EQ_INT(sse_cancel(s), SSE_OK);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(r.result, SSE_CANCELLED);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+static void test_batch_drain(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=100&size=16&batch=1");
+  if (!s) goto out;
+  CHECK(wait_parsed(s, 100));
+  sse_event evs[16];
+  size_t n = 0, total = 0;
+  int calls = 0, in_order = 1;
+  sse_result r;
+  while ((r = sse_next_events(s, 5000, evs, 16, &n)) == SSE_OK) {
+    if (calls++ == 0) CHECK_EQ_INT(n, 16); /* all 100 were queued: a full batch */
+    CHECK(n >= 1 && n <= 16);
+    for (size_t i = 0; i < n; i++) {
+      if (!bytes_eq(evs[i].data, event_data((int)(total + i + 1), 16))) in_order = 0;
+    }
+    total += n;
+  }
+  CHECK_EQ_INT(r, SSE_END);
+  CHECK_EQ_INT(total, 100);
+  CHECK(in_order);
+  CHECK_EQ_INT(calls, 7); /* ceil(100 / 16) */
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+static void test_batch_mixed_with_single(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=5&batch=1");
+  if (!s) goto out;
+  CHECK(wait_parsed(s, 5));
+  sse_event evs[2], ev;
+  size_t n;
+  CHECK_EQ_INT(sse_next_events(s, 0, evs, 2, &n), SSE_OK);
+  CHECK_EQ_INT(n, 2);
+  CHECK_BYTES(evs[1].data, event_data(2, 16));
+  CHECK_EQ_INT(sse_next_event(s, 0, &ev), SSE_OK);
+  CHECK_BYTES(ev.data, event_data(3, 16));
+  CHECK_EQ_INT(sse_next_events(s, 0, evs, 2, &n), SSE_OK);
+  CHECK_EQ_INT(n, 2);
+  CHECK_BYTES(evs[0].data, event_data(4, 16));
+  CHECK_EQ_INT(sse_next_events(s, 1000, evs, 2, &n), SSE_END);
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+static void test_try_next(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/fault/stall?after=0");
+  sse_event ev;
+  if (s) {
+    CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_TIMEOUT);
+    CHECK_EQ_INT(sse_next_event(s, 50, &ev), SSE_TIMEOUT);
+    sse_event evs[4];
+    size_t n = 99;
+    CHECK_EQ_INT(sse_next_events(s, 0, evs, 4, &n), SSE_TIMEOUT);
+    CHECK_EQ_INT(sse_next_events(s, 50, evs, 4, &n), SSE_TIMEOUT);
+    CHECK_EQ_INT(n, 99); /* not written unless SSE_OK */
+    sse_close(s);
+  }
+  s = open_path(c, "/events?count=3&batch=1");
+  if (s) {
+    CHECK(wait_parsed(s, 3));
+    for (int i = 1; i <= 3; i++) {
+      CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_OK);
+      CHECK_BYTES(ev.data, event_data(i, 16));
+    }
+    sse_result r = SSE_TIMEOUT;
+    for (int i = 0; i < 500 && r == SSE_TIMEOUT; i++) {
+      r = sse_try_next_event(s, &ev);
+      if (r == SSE_TIMEOUT) sleep_ms(10);
+    }
+    CHECK_EQ_INT(r, SSE_END);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+static int readable(int fd, int timeout_ms) {
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
+}
+
+/* The poll loop of an event-loop caller: wait for the fd, then read
+ * without blocking. The fd is also readable once the open completed, so a
+ * wakeup may find no event yet; *wakeups counts the polls. */
+static sse_result next_by_poll(sse_stream *s, sse_event *ev, int *wakeups) {
+  sse_result r = SSE_TIMEOUT;
+  for (*wakeups = 0; *wakeups < 10 && r == SSE_TIMEOUT; ++*wakeups) {
+    if (!readable(sse_stream_fd(s), 5000)) return SSE_TIMEOUT;
+    r = sse_try_next_event(s, ev);
+  }
+  return r;
+}
+
+static void test_fd_readable(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/fault/stall?after=1");
+  if (s) {
+    int fd = sse_stream_fd(s);
+    CHECK(fd >= 0);
+    CHECK(readable(fd, 5000)); /* the open completed */
+    sse_event ev;
+    int wakeups;
+    CHECK_EQ_INT(next_by_poll(s, &ev, &wakeups), SSE_OK); /* event 1 */
+    CHECK(wakeups <= 2);
+    CHECK_BYTES(ev.data, event_data(1, 16));
+    /* level-triggered until a read finds the queue empty */
+    CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_TIMEOUT);
+    CHECK(!readable(fd, 100)); /* queue empty, stream still open */
+    CHECK_EQ_INT(sse_stream_fd(s), fd); /* stable */
+    sse_cancel(s);
+    CHECK(readable(fd, 5000)); /* the stream ended */
+    sse_close(s);
+  }
+  s = open_path(c, "/events?count=2&batch=1");
+  if (s) {
+    int fd = sse_stream_fd(s);
+    sse_event ev;
+    int got = 0;
+    for (int i = 0; i < 10 && got < 2; i++) {
+      if (!readable(fd, 5000)) break;
+      while (sse_try_next_event(s, &ev) == SSE_OK) got++;
+    }
+    CHECK_EQ_INT(got, 2);
+    CHECK(readable(fd, 5000)); /* end of stream keeps it readable */
+    CHECK_EQ_INT(sse_try_next_event(s, &ev), SSE_END);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+static void test_start_then_wait_open(void) {
+  sse_client *c = new_client();
+  sse_stream *s = NULL;
+  const char *json = request("/events?count=2");
+  CHECK_EQ_INT(sse_start(c, (const uint8_t *)json, strlen(json), &s, NULL), SSE_OK);
+  if (s) {
+    CHECK(readable(sse_stream_fd(s), 5000)); /* the open completed */
+    CHECK_EQ_INT(sse_stream_wait_open(s, 5000), SSE_OK);
+    CHECK_EQ_INT(sse_stream_status(s), 200);
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_BYTES(ev.data, event_data(1, 16));
+    sse_close(s);
+  }
+  char refused[128];
+  snprintf(refused, sizeof refused, "{\"url\": \"http://127.0.0.1:%d/\"}", free_port());
+  s = NULL;
+  CHECK_EQ_INT(sse_start(c, (const uint8_t *)refused, strlen(refused), &s, NULL), SSE_OK);
+  if (s) {
+    CHECK_EQ_INT(sse_stream_wait_open(s, 5000), SSE_ERR_OPEN);
+    CHECK_EQ_INT(sse_error_kind_of(sse_stream_error(s)), SSE_ERROR_CONNECT);
+    CHECK_EQ_INT(sse_stream_status(s), 0);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+static void test_headers_status_timings(void) {
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=3");
+  if (!s) goto out;
+  size_t count = sse_stream_header_count(s);
+  CHECK(count > 0);
+  int found = 0;
+  for (size_t i = 0; i < count; i++) {
+    sse_bytes name, value;
+    CHECK_EQ_INT(sse_stream_header(s, i, &name, &value), SSE_OK);
+    if (bytes_eq(name, "content-type")) {
+      found = 1;
+      CHECK(value.len >= 17 && memcmp(value.ptr, "text/event-stream", 17) == 0);
+    }
+  }
+  CHECK(found);
+  sse_bytes name, value;
+  CHECK_EQ_INT(sse_stream_header(s, count, &name, &value), SSE_ERR_INVALID);
+  sse_event ev;
+  while (sse_next_event(s, 5000, &ev) == SSE_OK) {
+  }
+  sse_timings t;
+  CHECK_EQ_INT(sse_stream_timings(s, &t), SSE_OK);
+  CHECK(t.start_ns > 0);
+  CHECK(t.connect_done_ns >= t.start_ns);
+  CHECK(t.request_sent_ns >= t.connect_done_ns);
+  CHECK(t.first_byte_ns >= t.request_sent_ns); /* first response byte */
+  CHECK(t.headers_ns >= t.first_byte_ns);
+  CHECK(t.first_event_ns >= t.headers_ns);
+  CHECK(t.end_ns >= t.first_event_ns);
+  CHECK_EQ_INT(t.tls_done_ns, 0); /* plain HTTP */
+  CHECK_EQ_INT(t.events, 3);
+  CHECK(t.bytes_read > 3 * 16);
+  CHECK(t.bytes_written > 0);
+  sse_close(s);
+out:
+  sse_client_free(c);
+}
+
+static void test_echo_request(void) {
+  sse_client *c = new_client();
+  char json[1024];
+  snprintf(json, sizeof json,
+           "{\"url\": \"%s/echo\", \"method\": \"POST\", \"body\": \"hello \\\"abi\\\"\","
+           " \"headers\": {\"X-Test\": \"yes\"}}",
+           base);
+  sse_stream *s = NULL;
+  CHECK_EQ_INT(open_json(c, json, &s, NULL), SSE_OK);
+  if (s) {
+    sse_event ev;
+    int seen = 0;
+    while (sse_next_event(s, 5000, &ev) == SSE_OK) {
+      if (bytes_eq(ev.type, "method")) {
+        CHECK_BYTES(ev.data, "POST");
+        seen++;
+      } else if (bytes_eq(ev.type, "body")) {
+        CHECK_BYTES(ev.data, "hello \"abi\"");
+        seen++;
+      } else if (bytes_eq(ev.type, "headers")) {
+        char copy[4096];
+        size_t len = sse_bytes_copy(ev.data, copy, sizeof copy);
+        CHECK(len == ev.data.len && strlen(copy) == len);
+        CHECK(strstr(copy, "x-test") != NULL || strstr(copy, "X-Test") != NULL);
+        seen++;
+      }
+    }
+    CHECK_EQ_INT(seen, 3);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+static void test_stream_failures(void) {
+  sse_client *c = new_client();
+  /* a TCP reset in the middle of event 3 */
+  sse_stream *s = open_path(c, "/fault/reset?after=2");
+  if (s) {
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_ERR_STREAM);
+    const sse_error *e = sse_stream_error(s);
+    CHECK(e != NULL);
+    CHECK(sse_error_kind_of(e) != SSE_ERROR_NONE && sse_error_kind_of(e) != SSE_ERROR_HTTP_STATUS);
+    CHECK(sse_error_message(e, NULL, 0) > 0);
+    CHECK_EQ_INT(sse_next_event(s, 0, &ev), SSE_ERR_STREAM); /* failure is sticky */
+    sse_close(s);
+  }
+  /* a request option reaches the parser: an endless line hits max_line_bytes */
+  char json[512];
+  snprintf(json, sizeof json, "{\"url\": \"%s/fault/endless-line\", \"max_line_bytes\": 4096}", base);
+  s = NULL;
+  CHECK_EQ_INT(open_json(c, json, &s, NULL), SSE_OK);
+  if (s) {
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 10000, &ev), SSE_ERR_STREAM);
+    CHECK_EQ_INT(sse_error_kind_of(sse_stream_error(s)), SSE_ERROR_LIMIT_EXCEEDED);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+struct opener {
+  sse_client *c;
+  int ok;
+};
+
+static void *open_many(void *arg) {
+  struct opener *o = arg;
+  for (int i = 0; i < 25; i++) {
+    sse_stream *s = NULL;
+    const char *path = "/events?count=3";
+    char json[512];
+    snprintf(json, sizeof json, "{\"url\": \"%s%s\"}", base, path);
+    if (sse_open(o->c, (const uint8_t *)json, strlen(json), &s, NULL) != SSE_OK) continue;
+    sse_event ev;
+    int n = 0;
+    while (sse_next_event(s, 5000, &ev) == SSE_OK) n++;
+    if (n == 3) o->ok++;
+    sse_close(s);
+  }
+  return NULL;
+}
+
+static void test_client_shared_by_threads(void) {
+  sse_client *c = new_client();
+  struct opener o[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    o[i].c = c;
+    o[i].ok = 0;
+    CHECK_EQ_INT(pthread_create(&th[i], NULL, open_many, &o[i]), 0);
+  }
+  int ok = 0;
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    ok += o[i].ok;
+  }
+  CHECK_EQ_INT(ok, 100);
+  sse_client_free(c);
+}
+
+static void test_open_close_cycles(void) {
+  sse_client *c = new_client();
+  int ok = 0;
+  for (int i = 0; i < 1000; i++) {
+    sse_stream *s = NULL;
+    const char *json = request("/events?count=1");
+    if (sse_open(c, (const uint8_t *)json, strlen(json), &s, NULL) != SSE_OK) continue;
+    sse_event ev;
+    /* every other stream is closed before it is read */
+    if (i % 2 == 0 || sse_next_event(s, 5000, &ev) == SSE_OK) ok++;
+    sse_close(s);
+  }
+  CHECK_EQ_INT(ok, 1000);
+  sse_client_free(c);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: test_abi BASE_URL\n");
+    return 2;
+  }
+  base = argv[1];
+  test_version();
+  test_events_content();
+  test_default_type_and_multiline();
+  test_retry_and_comment();
+  test_http_status();
+  test_connection_refused();
+  test_invalid_options();
+  test_null_arguments();
+  test_client_freed_with_live_streams();
+  test_cancel_twice_then_close();
+  test_cancel_from_other_thread();
+  test_second_reader_gets_state_error();
+  test_batch_drain();
+  test_batch_mixed_with_single();
+  test_try_next();
+  test_fd_readable();
+  test_start_then_wait_open();
+  test_headers_status_timings();
+  test_echo_request();
+  test_stream_failures();
+  test_client_shared_by_threads();
+  test_open_close_cycles();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

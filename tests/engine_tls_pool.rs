@@ -1,0 +1,205 @@
+//! TLS (trust, skip-verify, host override + SNI), HTTP/2 by ALPN, and the
+//! connection pool: keep-alive reuse, no reuse after an early close or with
+//! `no_connection_reuse`, one shared HTTP/2 connection.
+
+mod engine_support;
+
+use engine_support::TestServer;
+use sse::client::{Client, Next, Options};
+use sse::error::ErrorKind;
+use std::time::Duration;
+
+const WAIT: Option<Duration> = Some(Duration::from_secs(10));
+
+fn opts(v: serde_json::Value) -> Options {
+    Options::from_json(v.to_string().as_bytes()).unwrap()
+}
+
+fn count_events(stream: &sse::client::Stream) -> (usize, Next) {
+    let mut n = 0;
+    loop {
+        match stream.next(WAIT) {
+            Next::Event(_) => n += 1,
+            other => return (n, other),
+        }
+    }
+}
+
+#[test]
+fn self_signed_certificate_is_refused_by_default() {
+    let server = TestServer::https();
+    let client = Client::new(Options::default());
+    let e = client
+        .open(Options::url(server.url("/events?count=1")))
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, ErrorKind::Tls);
+    assert!(e.message.contains("not trusted"), "{}", e.message);
+    assert!(e.message.contains("UnknownIssuer"), "{}", e.message);
+}
+
+#[test]
+fn ca_pem_makes_the_certificate_trusted_and_h2_is_negotiated() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    let stream = client
+        .open(Options::url(server.url("/events?count=3")))
+        .unwrap();
+    let resp = stream.response().unwrap();
+    assert_eq!(resp.version_str(), "HTTP/2");
+    assert!(resp.is_event_stream);
+    let (n, last) = count_events(&stream);
+    assert_eq!(n, 3);
+    assert!(matches!(last, Next::End), "{last:?}");
+    let t = stream.timings();
+    assert!(
+        t.connect_done > 0 && t.connect_done <= t.tls_done && t.tls_done <= t.headers,
+        "{t:?}"
+    );
+}
+
+#[test]
+fn skip_verify_accepts_any_certificate_and_http1_can_be_forced() {
+    let server = TestServer::https();
+    let client = Client::new(opts(serde_json::json!({
+        "tls": {"insecure_skip_verify": true}, "http_version": "http1"
+    })));
+    let stream = client
+        .open(Options::url(server.url("/events?count=2")))
+        .unwrap();
+    assert_eq!(stream.response().unwrap().version_str(), "HTTP/1.1");
+    let (n, last) = count_events(&stream);
+    assert_eq!(n, 2);
+    assert!(matches!(last, Next::End));
+}
+
+#[test]
+fn tls_version_bounds_are_applied() {
+    let server = TestServer::https();
+    let client = Client::new(opts(serde_json::json!({
+        "tls": {"ca_pem": server.ca_pem(), "max_version": "1.2"}
+    })));
+    let stream = client
+        .open(Options::url(server.url("/events?count=1")))
+        .unwrap();
+    assert_eq!(count_events(&stream).0, 1);
+    let e = client
+        .start(opts(serde_json::json!({
+            "url": server.url("/"), "tls": {"min_version": "1.3", "max_version": "1.2"}
+        })))
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+}
+
+#[test]
+fn host_override_dials_the_given_address_and_verifies_the_name() {
+    let server = TestServer::https();
+    let port = server.addr.port();
+    let client = Client::new(opts(serde_json::json!({
+        "tls": {"ca_pem": server.ca_pem()},
+        "hosts": {"sse.test": "127.0.0.1"}
+    })));
+    let stream = client
+        .open(Options::url(format!(
+            "https://sse.test:{port}/events?count=2"
+        )))
+        .unwrap();
+    assert_eq!(count_events(&stream).0, 2);
+    // A name the certificate does not carry is refused with the reason.
+    let client = Client::new(opts(serde_json::json!({
+        "tls": {"ca_pem": server.ca_pem()},
+        "hosts": {"other.test": format!("127.0.0.1:{port}")}
+    })));
+    let e = client
+        .open(Options::url("https://other.test/events?count=1"))
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, ErrorKind::Tls);
+    assert!(
+        e.message.contains("not valid for other.test"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn http1_keep_alive_reuses_one_connection_for_sequential_streams() {
+    let server = TestServer::http();
+    let client = Client::new(Options::default());
+    for i in 0..4 {
+        let stream = client
+            .open(Options::url(server.url("/events?count=3")))
+            .unwrap();
+        let (n, last) = count_events(&stream);
+        assert_eq!(n, 3);
+        assert!(matches!(last, Next::End));
+        let t = stream.timings();
+        assert_eq!(t.reused, i > 0, "stream {i}: {t:?}");
+        if i > 0 {
+            assert_eq!(t.connect_done, 0, "a reused stream does not connect");
+            // Only this stream's request and response are counted.
+            assert!(t.bytes_read < 400, "{t:?}");
+        }
+    }
+    assert_eq!(server.accepted(), 1);
+    assert_eq!(client.idle_connections(), 1);
+}
+
+#[test]
+fn an_early_closed_stream_does_not_return_its_connection() {
+    let server = TestServer::http();
+    let client = Client::new(Options::default());
+    let stream = client
+        .open(Options::url(server.url("/events?count=0&interval_ms=5")))
+        .unwrap();
+    assert!(matches!(stream.next(WAIT), Next::Event(_)));
+    drop(stream);
+    let stream = client
+        .open(Options::url(server.url("/events?count=2")))
+        .unwrap();
+    assert_eq!(count_events(&stream).0, 2);
+    assert!(!stream.timings().reused);
+    assert_eq!(server.accepted(), 2);
+}
+
+#[test]
+fn no_connection_reuse_opens_a_connection_per_stream() {
+    let server = TestServer::http();
+    let client = Client::new(opts(serde_json::json!({"no_connection_reuse": true})));
+    for _ in 0..3 {
+        let stream = client
+            .open(Options::url(server.url("/events?count=1")))
+            .unwrap();
+        assert_eq!(count_events(&stream).0, 1);
+    }
+    assert_eq!(server.accepted(), 3);
+    assert_eq!(client.idle_connections(), 0);
+}
+
+#[test]
+fn http2_streams_share_one_connection() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    let first = client
+        .open(Options::url(server.url("/events?count=0&interval_ms=10")))
+        .unwrap();
+    let streams: Vec<_> = (0..5)
+        .map(|_| {
+            client
+                .open(Options::url(server.url("/events?count=20")))
+                .unwrap()
+        })
+        .collect();
+    for s in &streams {
+        assert_eq!(s.response().unwrap().version_str(), "HTTP/2");
+        assert_eq!(count_events(s).0, 20);
+        assert!(s.timings().reused);
+    }
+    assert!(matches!(first.next(WAIT), Next::Event(_)));
+    assert_eq!(server.accepted(), 1);
+}
