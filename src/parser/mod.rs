@@ -32,6 +32,10 @@
 //! another reusable buffer. Work is linear in the input however it is
 //! chunked: bytes of an unfinished line are never scanned again.
 //!
+//! Memory: an event's fields keep alive the buffer they are slices of — the
+//! input chunk, or the 4 KiB line buffer — until the event is dropped; so
+//! does the last event ID. Drop or copy events you keep for long.
+//!
 //! [`Limits`] caps the line and event size: past a cap, `feed` returns a
 //! [`ParseError`] naming the cap and its value, and the stream is dead.
 
