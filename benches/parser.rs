@@ -17,15 +17,64 @@
 //! eventsource-stream is quadratic on (c) (about 90 s a run); it is left out
 //! of criterion's sampling and timed once when `SSE_BENCH_SLOW_PEER=1` is set.
 //!
-//! Run: `taskset -c 1 cargo bench --bench parser`.
+//! Run: `taskset -c 1 cargo bench --bench parser`. Extra modes (same
+//! binary, no criterion): `SSE_BENCH_INTERLEAVED=<rounds>` alternates the
+//! parsers run by run and prints medians (robust on a busy machine);
+//! `SSE_BENCH_PROFILE=<a|b|c>:<parser>:<runs>` loops one parser for a
+//! profiler.
 
 use bytes::Bytes;
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::StreamExt;
 use sse::parser::{Limits, Parser};
 use std::convert::Infallible;
 use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// CPU time of the calling thread in ns (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a
+    // constant the kernel supports on every Linux we build for.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Criterion measurement: CPU time of the benchmark thread rather than wall
+/// time. The build machine is shared by several jobs; time spent
+/// descheduled made wall-clock medians swing 3–5x between runs, while CPU
+/// time only counts the instructions the parser itself ran. Every parser is
+/// measured the same way.
+struct ThreadCpuTime;
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = u64;
+    type Value = Duration;
+
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, started: u64) -> Duration {
+        Duration::from_nanos(thread_cpu_ns() - started)
+    }
+    fn add(&self, v1: &Duration, v2: &Duration) -> Duration {
+        *v1 + *v2
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WallTime.formatter()
+    }
+}
 
 /// A workload: the stream cut into chunks of one shared buffer (as hyper
 /// hands them over), and the events and data bytes it must yield.
@@ -118,15 +167,20 @@ fn token_workload() -> Workload {
 
 /// (c): one 1 MiB line.
 fn long_line_workload() -> Workload {
-    let data = vec![b'x'; 1 << 20];
+    line_of(1 << 20, "c_one_1MiB_line_10B_chunks")
+}
+
+/// One `data:` line of `len` bytes, fed in 10 B chunks.
+fn line_of(len: usize, name: &'static str) -> Workload {
+    let data = vec![b'x'; len];
     let mut stream = b"data: ".to_vec();
     stream.extend_from_slice(&data);
     stream.extend_from_slice(b"\n\n");
-    Workload::new("c_one_1MiB_line_10B_chunks", stream, 10, 1, data.len())
+    Workload::new(name, stream, 10, 1, data.len())
 }
 
-/// Limits large enough for (c) for every parser.
-const BIG: usize = 4 << 20;
+/// Limits large enough for the longest line for every parser.
+const BIG: usize = 16 << 20;
 
 fn run_ours(w: &Workload) -> (usize, usize) {
     let mut parser = Parser::new(Limits {
@@ -218,7 +272,7 @@ const PARSERS: &[(&str, Runner)] = &[
     ("eventsource-stream", run_eventsource_stream),
 ];
 
-fn bench_workload(c: &mut Criterion, w: &Workload, slow_peer_in_sampling: bool) {
+fn bench_workload(c: &mut Criterion<ThreadCpuTime>, w: &Workload, slow_peer_in_sampling: bool) {
     let mut group = c.benchmark_group(w.name);
     group.throughput(Throughput::Bytes(w.bytes as u64));
     group.sample_size(20);
@@ -260,13 +314,15 @@ fn profile_mode(workloads: &[&Workload]) -> bool {
         .expect("parser name")
         .1;
     let runs: u32 = runs.parse().expect("runs");
-    let start = Instant::now();
+    // The fastest run: the one least disturbed by other processes.
+    let mut per_run = f64::INFINITY;
     for _ in 0..runs {
+        let start = thread_cpu_ns();
         black_box(run(black_box(w)));
+        per_run = per_run.min((thread_cpu_ns() - start) as f64 / 1e9);
     }
-    let per_run = start.elapsed().as_secs_f64() / f64::from(runs);
     println!(
-        "{}/{parser}: {:.1} us/run, {:.0} MB/s, {:.2} M events/s",
+        "{}/{parser}: fastest run {:.1} us, {:.0} MB/s, {:.2} M events/s",
         w.name,
         per_run * 1e6,
         w.bytes as f64 / per_run / 1e6,
@@ -275,21 +331,82 @@ fn profile_mode(workloads: &[&Workload]) -> bool {
     true
 }
 
-fn parsers(c: &mut Criterion) {
+/// `SSE_BENCH_INTERLEAVED=<rounds>`: each round runs every parser once on
+/// the workload, in turn, so that load from other processes hits all of
+/// them alike; prints the median and fastest run per parser and our ratio
+/// to each. A cross-check of criterion's medians on a busy machine, where
+/// one parser's samples can fall in a quieter minute than another's.
+fn interleaved_mode(workloads: &[&Workload]) -> bool {
+    let Some(rounds) = std::env::var("SSE_BENCH_INTERLEAVED")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+    else {
+        return false;
+    };
+    for w in workloads {
+        let parsers: Vec<&(&str, Runner)> = PARSERS
+            .iter()
+            .filter(|(name, _)| !(w.name.starts_with('c') && *name == "eventsource-stream"))
+            .collect();
+        let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); parsers.len()];
+        for _ in 0..rounds {
+            for (i, (_, run)) in parsers.iter().enumerate() {
+                let start = thread_cpu_ns();
+                black_box(run(black_box(w)));
+                times[i].push((thread_cpu_ns() - start) as f64 / 1e9);
+            }
+        }
+        let medians: Vec<(f64, f64)> = times
+            .iter_mut()
+            .map(|t| {
+                t.sort_by(f64::total_cmp);
+                (t[t.len() / 2], t[0])
+            })
+            .collect();
+        println!("{} ({rounds} interleaved rounds)", w.name);
+        for ((name, _), (median, fastest)) in parsers.iter().zip(&medians) {
+            println!(
+                "  {name:20} median {:9.1} us  {:6.0} MB/s  {:6.2} M ev/s  fastest {:9.1} us  ours {:5.2}x faster (median)",
+                median * 1e6,
+                w.bytes as f64 / median / 1e6,
+                w.events as f64 / median / 1e6,
+                fastest * 1e6,
+                median / medians[0].0
+            );
+        }
+    }
+    true
+}
+
+fn parsers(c: &mut Criterion<ThreadCpuTime>) {
     let (a, b, long) = (openai_workload(), token_workload(), long_line_workload());
-    if profile_mode(&[&a, &b, &long]) {
+    if profile_mode(&[&a, &b, &long]) || interleaved_mode(&[&a, &b, &long]) {
         return;
     }
     bench_workload(c, &a, true);
     bench_workload(c, &b, true);
     bench_workload(c, &long, false);
+    // (c) is linear: throughput stays flat from 256 KiB to 4 MiB lines.
+    let mut group = c.benchmark_group("c_linearity_libsse_10B_chunks");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(2));
+    for (len, name) in [(256 << 10, "256KiB"), (1 << 20, "1MiB"), (4 << 20, "4MiB")] {
+        let w = line_of(len, name);
+        assert_eq!(run_ours(&w), (w.events, w.data_bytes));
+        group.throughput(Throughput::Bytes(w.bytes as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), &w, |b, w| {
+            b.iter(|| black_box(run_ours(black_box(w))))
+        });
+    }
+    group.finish();
     if std::env::var_os("SSE_BENCH_SLOW_PEER").is_some() {
-        let start = Instant::now();
+        let start = thread_cpu_ns();
         let got = run_eventsource_stream(&long);
-        let took = start.elapsed();
+        let took = Duration::from_nanos(thread_cpu_ns() - start);
         assert_eq!(got, (long.events, long.data_bytes));
         println!(
-            "{}/eventsource-stream (one run, outside criterion): {:.1} s, {:.3} MB/s",
+            "{}/eventsource-stream (one run, outside criterion, CPU time): {:.1} s, {:.3} MB/s",
             long.name,
             took.as_secs_f64(),
             long.bytes as f64 / took.as_secs_f64() / 1e6
@@ -297,5 +414,9 @@ fn parsers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, parsers);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = parsers
+}
 criterion_main!(benches);

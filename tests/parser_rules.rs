@@ -152,6 +152,8 @@ fn data_field_appends_value_and_lf_lines_joined() {
         ),
         (&[b"data\ndata\n\n"], vec![Ev::data("\n")]),
         (&[b"data: a\ndata:\ndata: b\n\n"], vec![Ev::data("a\n\nb")]),
+        // An empty first data line still counts as a line.
+        (&[b"data\ndata: b\n\n"], vec![Ev::data("\nb")]),
         (&[b"data: {\"x\": 1}\n\n"], vec![Ev::data("{\"x\": 1}")]),
     ]);
 }
@@ -471,4 +473,32 @@ fn finish_drops_pending_state_and_keeps_id_and_retry_for_reconnect() {
         events,
         vec![Ev::data("a").id("1").retry(50), Ev::data("c").id("1")]
     );
+}
+
+#[test]
+fn max_event_cap_boundary_is_exact_on_every_path() {
+    // A value of exactly the cap passes and one byte more fails, whether the
+    // line lies in one chunk, is cut by a chunk boundary, or is one of
+    // several data lines.
+    for (input, cap, ok) in [
+        (&b"data: 1234567890\n\n"[..], 10, true),
+        (b"data: 1234567890\n\n", 9, false),
+        (b": c\ndata: 1234567\n\n", 8, true),
+        (b": c\ndata: 1234567\n\n", 7, false),
+        (b"data: 12345\ndata: 6789\n\n", 10, true),
+        (b"data: 12345\ndata: 6789\n\n", 9, false),
+    ] {
+        let limits = Limits {
+            max_line: 100,
+            max_event: cap,
+        };
+        for cut in 0..=input.len() {
+            let (head, tail) = input.split_at(cut);
+            let got = parse_chunks_with([head, tail], limits);
+            assert_eq!(got.is_ok(), ok, "{input:?} cap {cap} cut {cut}: {got:?}");
+            if let Err(e) = got {
+                assert_eq!((e.kind(), e.cap()), (LimitKind::Event, cap));
+            }
+        }
+    }
 }

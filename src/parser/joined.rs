@@ -56,6 +56,12 @@ impl Joined {
         }
     }
 
+    /// No line pushed (one empty line is not empty: it dispatches "").
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        matches!(self.state, State::Empty)
+    }
+
     /// Bytes held, LF separators included.
     #[inline]
     pub(crate) fn len(&self) -> usize {

@@ -17,6 +17,27 @@
 //!   [`Event::comment`] of the event their block dispatches;
 //! - a blank line dispatches: no data means no event; one trailing LF is
 //!   removed from the data; an unterminated last event is never dispatched.
+//!
+//! Where the spec leaves room, this parser does what browsers do: a `retry`
+//! value needs at least one digit and must fit in a `u64`; after
+//! [`Parser::finish`] the next stream's last-event-ID buffer starts from the
+//! last event ID (a reconnect), not from empty.
+//!
+//! # Cost
+//! Each chunk is scanned once, 64 bytes at a time, for CR/LF and non-ASCII
+//! bytes; only lines with non-ASCII bytes are UTF-8 validated. A field that
+//! lies in one chunk is a slice of it (a reference count, no copy, no
+//! allocation); only a line cut by a chunk boundary is copied, into a buffer
+//! whose allocation is reused, and several `data` lines are joined into
+//! another reusable buffer. Work is linear in the input however it is
+//! chunked: bytes of an unfinished line are never scanned again.
+//!
+//! Memory: an event's fields keep alive the buffer they are slices of — the
+//! input chunk, or the 4 KiB line buffer — until the event is dropped; so
+//! does the last event ID. Drop or copy events you keep for long.
+//!
+//! [`Limits`] caps the line and event size: past a cap, `feed` returns a
+//! [`ParseError`] naming the cap and its value, and the stream is dead.
 
 mod event;
 mod interpret;

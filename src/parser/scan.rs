@@ -103,18 +103,52 @@ pub(crate) fn classify_at(bytes: &[u8], at: usize) -> Masks {
     }
 }
 
-/// Masks of fewer than 64 bytes, one byte at a time.
+/// Masks of fewer than 64 bytes (a short chunk): eight bytes at a time in a
+/// `u64` (the last word overlapping the one before), byte by byte below 8.
 #[inline]
 fn classify_short(tail: &[u8]) -> Masks {
+    let n = tail.len();
     let mut masks = Masks {
         line_ends: 0,
         non_ascii: 0,
     };
-    for (i, &b) in tail.iter().enumerate() {
-        masks.line_ends |= u64::from(b == b'\n' || b == b'\r') << i;
-        masks.non_ascii |= u64::from(b >> 7) << i;
+    if n < 8 {
+        for (i, &b) in tail.iter().enumerate() {
+            masks.line_ends |= u64::from(b == b'\n' || b == b'\r') << i;
+            masks.non_ascii |= u64::from(b >> 7) << i;
+        }
+        return masks;
     }
-    masks
+    let mut at = 0;
+    loop {
+        // One 8-byte load; `at + 8 <= n` always holds here.
+        let word = match tail[at..].first_chunk::<8>() {
+            Some(bytes) => u64::from_le_bytes(*bytes),
+            None => return masks,
+        };
+        let (ends, high) = classify_word(word);
+        masks.line_ends |= ends << at;
+        masks.non_ascii |= high << at;
+        if at + 8 == n {
+            return masks;
+        }
+        at = (at + 8).min(n - 8);
+    }
+}
+
+/// Line-end and non-ASCII bits (one per byte, in the low 8 bits) of eight
+/// little-endian bytes, without branches.
+#[inline(always)]
+fn classify_word(word: u64) -> (u64, u64) {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte set exactly when that byte of `t` is zero: the
+    // add cannot carry across bytes, and `| t` catches bytes ≥ 0x80.
+    let zero_bytes = |t: u64| !(((t & LOW7) + LOW7) | t) & HIGH;
+    let ends = zero_bytes(word ^ 0x0A0A_0A0A_0A0A_0A0A) | zero_bytes(word ^ 0x0D0D_0D0D_0D0D_0D0D);
+    // Gather the high bit of byte i into bit i.
+    let gather = |m: u64| (m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+    (gather(ends), gather(word & HIGH))
 }
 
 #[cfg(test)]
@@ -130,6 +164,24 @@ mod tests {
                 *b = ((i * 7 + shift) % 256) as u8;
             }
             assert_eq!(classify(&block), classify_scalar(&block), "shift {shift}");
+        }
+    }
+
+    #[test]
+    fn short_chunks_of_every_length_equal_byte_by_byte() {
+        let bytes: Vec<u8> = (0..63u32)
+            .map(|i| [b'a', b'\n', b'\r', 0xC3, 0x7F, 0x80, 0xFF, 0][(i * 7 % 8) as usize])
+            .collect();
+        for len in 1..bytes.len() {
+            for at in 0..len {
+                let mut block = [0u8; 64];
+                block[..len - at].copy_from_slice(&bytes[at..len]);
+                assert_eq!(
+                    classify_at(&bytes[..len], at),
+                    classify_scalar(&block),
+                    "len {len} at {at}"
+                );
+            }
         }
     }
 
