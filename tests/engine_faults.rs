@@ -6,7 +6,7 @@
 mod engine_support;
 
 use engine_support::raw::{self, RawServer};
-use engine_support::TestServer;
+use engine_support::{collect, TestServer};
 use sse::client::{Client, Next, Options};
 use sse::error::ErrorKind;
 use std::io::Write;
@@ -17,17 +17,6 @@ const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 
 fn opts(v: serde_json::Value) -> Options {
     Options::from_json(v.to_string().as_bytes()).unwrap()
-}
-
-/// Read events until the stream stops; returns their data and the final state.
-fn collect(stream: &sse::client::Stream) -> (Vec<String>, Next) {
-    let mut out = Vec::new();
-    loop {
-        match stream.next(WAIT) {
-            Next::Event(d) => out.push(d.event.data.as_str().to_string()),
-            other => return (out, other),
-        }
-    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod engine_support;
 
-use engine_support::TestServer;
+use engine_support::{collect, TestServer};
 use sse::client::{Client, Drain, Next, Options};
 use sse::error::ErrorKind;
 use std::time::Duration;
@@ -12,16 +12,6 @@ const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 
 fn opts(json: &str) -> Options {
     Options::from_json(json.as_bytes()).unwrap()
-}
-
-fn collect(stream: &sse::client::Stream) -> (Vec<String>, Next) {
-    let mut out = Vec::new();
-    loop {
-        match stream.next(WAIT) {
-            Next::Event(d) => out.push(d.event.data.as_str().to_string()),
-            other => return (out, other),
-        }
-    }
 }
 
 #[test]

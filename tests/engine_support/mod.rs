@@ -166,3 +166,15 @@ pub fn open_fds() -> usize {
         .map(|d| d.count())
         .unwrap_or(0)
 }
+
+/// Reads events until the stream stops (waiting at most 10 s for each);
+/// returns their data and the final state.
+pub fn collect(stream: &sse::client::Stream) -> (Vec<String>, sse::client::Next) {
+    let mut out = Vec::new();
+    loop {
+        match stream.next(Some(std::time::Duration::from_secs(10))) {
+            sse::client::Next::Event(d) => out.push(d.event.data.as_str().to_string()),
+            other => return (out, other),
+        }
+    }
+}
