@@ -400,6 +400,17 @@ enum sse_result sse_stream_header(const struct sse_stream *stream,
 // before the headers are in or for NULL.
 bool sse_stream_is_event_stream(const struct sse_stream *stream);
 
+// The IP address of the connection the stream used (fresh or reused;
+// through a proxy, the proxy's), as text without the port, e.g.
+// `127.0.0.1` or `::1`. `*out` is borrowed; valid until `sse_close` on this
+// stream. `SSE_ERR_STATE` before the headers are in.
+enum sse_result sse_stream_remote_addr(const struct sse_stream *stream, struct sse_bytes *out);
+
+// The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
+// `HTTP/2.0` (`HTTP/1.0` for an old server). `*out` is a static string.
+// `SSE_ERR_STATE` before the headers are in.
+enum sse_result sse_stream_http_version(const struct sse_stream *stream, struct sse_bytes *out);
+
 // Copies a snapshot of the stream's timings and byte counts into `*out`.
 // Thread-safe.
 enum sse_result sse_stream_timings(const struct sse_stream *stream, struct sse_timings *out);

@@ -91,6 +91,8 @@ fn proxies_explicit_and_from_the_environment() {
         )))
         .unwrap();
     assert_eq!(first_data(&stream), "1:xxxxxxxxxxxxxx");
+    // The socket's peer is the proxy, not the origin.
+    assert_eq!(stream.response().unwrap().remote_addr, Some(proxy.addr));
     assert!(heads.lock().unwrap()[1].starts_with(&format!("CONNECT sse.test:{port} HTTP/1.1")));
 
     // A refused CONNECT is a connect error that quotes the proxy.

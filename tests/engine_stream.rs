@@ -37,6 +37,7 @@ fn http1_stream_delivers_all_events_then_end() {
     assert_eq!(resp.status, 200);
     assert!(resp.is_event_stream);
     assert_eq!(resp.version_str(), "HTTP/1.1");
+    assert_eq!(resp.remote_addr, Some(server.addr));
     let (data, last) = collect(&stream);
     assert_eq!(
         data,

@@ -49,6 +49,7 @@ fn ca_pem_makes_the_certificate_trusted_and_h2_is_negotiated() {
         .unwrap();
     let resp = stream.response().unwrap();
     assert_eq!(resp.version_str(), "HTTP/2");
+    assert_eq!(resp.remote_addr, Some(server.addr));
     assert!(resp.is_event_stream);
     let (n, last) = count_events(&stream);
     assert_eq!(n, 3);
@@ -138,6 +139,8 @@ fn http1_keep_alive_reuses_one_connection_for_sequential_streams() {
         assert!(matches!(last, Next::End));
         let t = stream.timings();
         assert_eq!(t.reused, i > 0, "stream {i}: {t:?}");
+        // A reused connection still reports whom it talks to.
+        assert_eq!(stream.response().unwrap().remote_addr, Some(server.addr));
         if i > 0 {
             assert_eq!(t.connect_done, 0, "a reused stream does not connect");
             // Only this stream's request and response are counted.
@@ -197,6 +200,7 @@ fn http2_streams_share_one_connection() {
         .collect();
     for s in &streams {
         assert_eq!(s.response().unwrap().version_str(), "HTTP/2");
+        assert_eq!(s.response().unwrap().remote_addr, Some(server.addr));
         assert_eq!(count_events(s).0, 20);
         assert!(s.timings().reused);
     }

@@ -82,7 +82,7 @@ func breakdown(t streamapi.Timings, end uint64) phases {
 // requestTags are the tags of the http_* samples of one stream.
 type requestTags struct {
 	base   map[string]string // VU tags + user tags
-	system map[string]string // url, method, name, status, expected_response when enabled
+	system map[string]string // url, method, name, status, expected_response, ip, proto when enabled
 }
 
 func (r requestTags) all() map[string]string {

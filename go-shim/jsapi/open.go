@@ -107,11 +107,23 @@ func (in *Instance) open(a *openArgs) sobek.Value {
 	}
 	resp := stream.Response()
 	s.status, s.headers = resp.Status, resp.Headers
+	s.setConnectionTags(resp)
 	if jar != nil && u != nil {
 		jar.SetCookies(u, setCookies(resp.Headers))
 	}
 	s.callHandlers("open")
 	return s.loop()
+}
+
+// setConnectionTags adds the system tags `ip` (as xk6-sse) and `proto`
+// (as k6's HTTP module) when enabled and libsse reported them.
+func (s *session) setConnectionTags(resp streamapi.Response) {
+	if resp.RemoteIP != "" {
+		s.tags.setSystem(s.opts.SystemTags, "ip", resp.RemoteIP)
+	}
+	if resp.Proto != "" {
+		s.tags.setSystem(s.opts.SystemTags, "proto", resp.Proto)
+	}
 }
 
 // loop delivers events until the stream ends, fails, or the script closes it.

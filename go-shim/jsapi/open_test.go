@@ -391,3 +391,41 @@ func TestVUStopCancelsQuietly(t *testing.T) {
 		t.Fatal(v.String())
 	}
 }
+
+func TestIPAndProtoSystemTags(t *testing.T) {
+	connected := func() *fakeStream {
+		s := okStream(2)()
+		s.resp.RemoteIP, s.resp.Proto = "::1", "HTTP/2.0"
+		return s
+	}
+	e := newEnv(t, connected)
+	e.host.opts.SystemTags["ip"] = true
+	e.host.opts.SystemTags["proto"] = true
+	e.mustRun(`sse.open("http://h/", c => {})`)
+	for _, m := range []string{MetricHTTPReqs, MetricHTTPReqDuration, MetricSSEEvent, MetricTimeToFirstEvent, MetricEventGap} {
+		samples := e.samplesOf(m)
+		if len(samples) == 0 {
+			t.Fatalf("no %s samples", m)
+		}
+		for _, s := range samples {
+			if s.Tags["ip"] != "::1" || s.Tags["proto"] != "HTTP/2.0" {
+				t.Fatalf("%s tags %v", m, s.Tags)
+			}
+		}
+	}
+	if tags := e.samplesOf(MetricDataReceived)[0].Tags; tags["ip"] != "" || tags["proto"] != "" {
+		t.Fatalf("data_received carries VU tags only: %v", tags)
+	}
+
+	// Not enabled (newEnv's default set): neither tag appears.
+	e = newEnv(t, connected)
+	e.mustRun(`sse.open("http://h/", c => {})`)
+	for _, s := range e.host.samples {
+		if _, has := s.Tags["ip"]; has {
+			t.Fatalf("ip tag while disabled: %s %v", s.Metric, s.Tags)
+		}
+		if _, has := s.Tags["proto"]; has {
+			t.Fatalf("proto tag while disabled: %s %v", s.Metric, s.Tags)
+		}
+	}
+}

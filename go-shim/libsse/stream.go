@@ -123,6 +123,13 @@ func (st *Stream) readResponse() {
 	defer leaveC()
 	st.resp.Status = int(C.sse_stream_status(st.s))
 	st.resp.EventStream = bool(C.sse_stream_is_event_stream(st.s))
+	var text C.sse_bytes
+	if C.sse_stream_remote_addr(st.s, &text) == C.SSE_OK {
+		st.resp.RemoteIP = goBytes(text)
+	}
+	if C.sse_stream_http_version(st.s, &text) == C.SSE_OK {
+		st.resp.Proto = goBytes(text)
+	}
 	n := int(C.sse_stream_header_count(st.s))
 	st.resp.Headers = make([]streamapi.Header, 0, n)
 	for i := 0; i < n; i++ {

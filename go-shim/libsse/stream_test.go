@@ -242,3 +242,20 @@ func TestStreamOutlivesItsClient(t *testing.T) {
 		t.Fatalf("after the client closed: status %v, %d events", st, len(evs))
 	}
 }
+
+func TestResponseReportsPeerIPAndProto(t *testing.T) {
+	c := newClient(t)
+	for i := 0; i < 2; i++ { // the second stream reuses the pooled connection
+		s := start(t, c, map[string]any{"url": server.URL + "/events?count=1"})
+		evs, st := drain(t, s)
+		if st != streamapi.End || len(evs) != 1 {
+			t.Fatalf("stream %d: status %v, %d events", i, st, len(evs))
+		}
+		if r := s.Response(); r.RemoteIP != "127.0.0.1" || r.Proto != "HTTP/1.1" {
+			t.Fatalf("stream %d: response %+v", i, r)
+		}
+		if reused := s.Timings().ReusedConnection; reused != (i == 1) {
+			t.Fatalf("stream %d: reused %v", i, reused)
+		}
+	}
+}

@@ -65,11 +65,13 @@ type Header struct {
 	Name, Value string
 }
 
-// Response is the status line and headers.
+// Response is the status line and headers, and the connection it came on.
 type Response struct {
 	Status      int
 	Headers     []Header
 	EventStream bool
+	RemoteIP    string // peer IP without port ("127.0.0.1", "::1"); through a proxy, the proxy's
+	Proto       string // "HTTP/1.1" or "HTTP/2.0", as Go's http.Response.Proto
 }
 
 // Event is one dispatched Server-Sent Event, copied into Go memory.

@@ -92,14 +92,15 @@ async fn lookup(host: &str, port: u16) -> Result<Vec<SocketAddr>, Error> {
     Ok(addrs)
 }
 
-async fn tcp(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
+/// The connected socket and the address it reached.
+async fn tcp(addrs: &[SocketAddr]) -> Result<(TcpStream, SocketAddr), Error> {
     let mut last = None;
     for a in addrs {
         match TcpStream::connect(a).await {
             Ok(s) => {
                 // SSE events are small; never let Nagle hold the request.
                 let _ = s.set_nodelay(true);
-                return Ok(s);
+                return Ok((s, *a));
             }
             Err(e) => last = Some((a, e)),
         }
@@ -163,9 +164,12 @@ pub(crate) async fn connect(route: &Route, timings: &TimingCells) -> Result<Conn
     check_host(route)?;
     let addrs = resolve(route).await?;
     TimingCells::mark(&timings.dns_done);
-    let tcp = tcp(&addrs).await?;
+    let (tcp, remote_addr) = tcp(&addrs).await?;
     TimingCells::mark(&timings.connect_done);
-    let counters = Arc::new(ConnCounters::default());
+    let counters = Arc::new(ConnCounters {
+        remote_addr: Some(remote_addr),
+        ..ConnCounters::default()
+    });
     let mut io = CountingIo::new(tcp, counters.clone());
     if route.proxy.is_some() && route.target.https {
         tunnel(&mut io, route).await?;

@@ -10,10 +10,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Per-connection counters. A stream on an HTTP/1.1 connection owns the
-/// connection while it runs, so deltas of these are exactly its bytes.
+/// Per-connection counters, and the peer address. A stream on an HTTP/1.1
+/// connection owns the connection while it runs, so deltas of these are
+/// exactly its bytes. The pool keeps this with the connection, so a stream
+/// on a reused one still learns whom it talks to.
 #[derive(Default, Debug)]
 pub(crate) struct ConnCounters {
+    /// The socket's remote address (the proxy's, through a proxy).
+    pub remote_addr: Option<std::net::SocketAddr>,
     pub read: AtomicU64,
     pub written: AtomicU64,
     /// `now_ns()` of the first read with data since `arm_first_read`; 0 = none yet.

@@ -1,6 +1,7 @@
 //! Response status and headers, published as soon as headers arrive.
 
 use http::{HeaderName, HeaderValue, Version};
+use std::net::SocketAddr;
 
 #[derive(Clone, Debug)]
 pub struct Response {
@@ -11,10 +12,16 @@ pub struct Response {
     /// `Content-Type` is `text/event-stream` (parameters ignored). A 2xx
     /// without it is still parsed; this flag lets the caller decide.
     pub is_event_stream: bool,
+    /// The remote address of the connection the stream used, fresh or
+    /// reused (through a proxy: the proxy's).
+    pub remote_addr: Option<SocketAddr>,
 }
 
 impl Response {
-    pub(crate) fn from_parts(parts: &http::response::Parts) -> Response {
+    pub(crate) fn from_parts(
+        parts: &http::response::Parts,
+        remote_addr: Option<SocketAddr>,
+    ) -> Response {
         let headers: Vec<(HeaderName, HeaderValue)> = parts
             .headers
             .iter()
@@ -38,6 +45,7 @@ impl Response {
             version: parts.version,
             headers,
             is_event_stream,
+            remote_addr,
         }
     }
 

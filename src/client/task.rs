@@ -233,7 +233,7 @@ impl Task {
         update_bytes(t);
 
         let (parts, body) = response.into_parts();
-        let resp = Response::from_parts(&parts);
+        let resp = Response::from_parts(&parts, counters.remote_addr);
         let keep_alive = !header_has_token(&parts.headers, "close");
         let gzip = self.settings.decompress
             && parts

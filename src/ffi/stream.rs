@@ -2,10 +2,11 @@
 //! response, timings and error.
 
 use std::ffi::c_int;
+use std::sync::OnceLock;
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::client::Stream;
+use crate::client::{Response, Stream};
 use crate::error::{Error, ErrorKind};
 
 use super::client::{parse_options, sse_client};
@@ -20,6 +21,9 @@ use super::types::{sse_bytes, sse_error, sse_result, sse_timings};
 pub struct sse_stream {
     pub(crate) stream: Stream,
     pub(crate) reader: Reader,
+    /// The peer IP as text, made on the first `sse_stream_remote_addr` so
+    /// the view it lends lives as long as the stream.
+    pub(crate) remote_ip: OnceLock<Box<str>>,
 }
 
 /// A C timeout: negative waits forever.
@@ -61,6 +65,7 @@ fn open_with(
             let handle = handle::into_raw(sse_stream {
                 stream,
                 reader: Reader::new(),
+                remote_ip: OnceLock::new(),
             });
             // SAFETY: `out` is non-NULL and writable per the header's contract.
             unsafe { handle::write(out, handle) };
@@ -229,6 +234,63 @@ pub extern "C" fn sse_stream_is_event_stream(stream: *const sse_stream) -> bool 
             .response()
             .is_some_and(|response| response.is_event_stream)
     })
+}
+
+/// The IP address of the connection the stream used (fresh or reused;
+/// through a proxy, the proxy's), as text without the port, e.g.
+/// `127.0.0.1` or `::1`. `*out` is borrowed; valid until `sse_close` on this
+/// stream. `SSE_ERR_STATE` before the headers are in.
+#[no_mangle]
+pub extern "C" fn sse_stream_remote_addr(
+    stream: *const sse_stream,
+    out: *mut sse_bytes,
+) -> sse_result {
+    ffi_boundary!({
+        let stream = arg_ref!(stream);
+        non_null!(out);
+        let Some(response) = stream.stream.response() else {
+            return sse_result::SSE_ERR_STATE;
+        };
+        let text = stream.remote_ip.get_or_init(|| {
+            response
+                .remote_addr
+                .map_or_else(Box::default, |addr| addr.ip().to_string().into())
+        });
+        // SAFETY: `out` is non-NULL and writable per the header's contract.
+        unsafe { handle::write(out, handle::view(text.as_bytes())) };
+        sse_result::SSE_OK
+    })
+}
+
+/// The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
+/// `HTTP/2.0` (`HTTP/1.0` for an old server). `*out` is a static string.
+/// `SSE_ERR_STATE` before the headers are in.
+#[no_mangle]
+pub extern "C" fn sse_stream_http_version(
+    stream: *const sse_stream,
+    out: *mut sse_bytes,
+) -> sse_result {
+    ffi_boundary!({
+        let stream = arg_ref!(stream);
+        non_null!(out);
+        let Some(response) = stream.stream.response() else {
+            return sse_result::SSE_ERR_STATE;
+        };
+        let name = go_version_name(response);
+        // SAFETY: `out` is non-NULL and writable per the header's contract.
+        unsafe { handle::write(out, handle::view(name.as_bytes())) };
+        sse_result::SSE_OK
+    })
+}
+
+/// Go's `Response.Proto` spelling (what k6's `proto` tag holds), which
+/// differs from `Response::version_str` only for HTTP/2 and HTTP/3.
+fn go_version_name(response: &Response) -> &'static str {
+    match response.version {
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => response.version_str(),
+    }
 }
 
 /// Copies a snapshot of the stream's timings and byte counts into `*out`.

@@ -630,6 +630,48 @@ static void test_start_then_wait_open(void) {
   sse_client_free(c);
 }
 
+static void test_remote_addr_and_http_version(void) {
+  sse_client *c = new_client();
+  sse_bytes b = {NULL, 0};
+  for (int i = 0; i < 2; i++) { /* the second stream reuses the pooled connection */
+    sse_stream *s = open_path(c, "/events?count=1");
+    if (!s) break;
+    CHECK_EQ_INT(sse_stream_remote_addr(s, &b), SSE_OK);
+    CHECK_BYTES(b, "127.0.0.1");
+    sse_bytes again = {NULL, 0};
+    CHECK_EQ_INT(sse_stream_remote_addr(s, &again), SSE_OK);
+    CHECK(again.ptr == b.ptr); /* one text per stream, lent until sse_close */
+    CHECK_EQ_INT(sse_stream_http_version(s, &b), SSE_OK);
+    CHECK_BYTES(b, "HTTP/1.1");
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+    CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_END);
+    sse_timings t;
+    CHECK_EQ_INT(sse_stream_timings(s, &t), SSE_OK);
+    CHECK_EQ_INT(t.reused_connection, i == 1);
+    /* NULL misuse */
+    CHECK_EQ_INT(sse_stream_remote_addr(NULL, &b), SSE_ERR_NULL);
+    CHECK_EQ_INT(sse_stream_remote_addr(s, NULL), SSE_ERR_NULL);
+    CHECK_EQ_INT(sse_stream_http_version(NULL, &b), SSE_ERR_NULL);
+    CHECK_EQ_INT(sse_stream_http_version(s, NULL), SSE_ERR_NULL);
+    sse_close(s);
+  }
+  /* an open that failed has no response: both are a state error, *out untouched */
+  char refused[128];
+  snprintf(refused, sizeof refused, "{\"url\": \"http://127.0.0.1:%d/\"}", free_port());
+  sse_stream *s = NULL;
+  CHECK_EQ_INT(sse_start(c, (const uint8_t *)refused, strlen(refused), &s, NULL), SSE_OK);
+  if (s) {
+    CHECK_EQ_INT(sse_stream_wait_open(s, 5000), SSE_ERR_OPEN);
+    sse_bytes untouched = {NULL, 7};
+    CHECK_EQ_INT(sse_stream_remote_addr(s, &untouched), SSE_ERR_STATE);
+    CHECK_EQ_INT(sse_stream_http_version(s, &untouched), SSE_ERR_STATE);
+    CHECK(untouched.ptr == NULL && untouched.len == 7);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
 static void test_headers_status_timings(void) {
   sse_client *c = new_client();
   sse_stream *s = open_path(c, "/events?count=3");
@@ -811,6 +853,7 @@ int main(int argc, char **argv) {
   test_try_next();
   test_fd_readable();
   test_start_then_wait_open();
+  test_remote_addr_and_http_version();
   test_headers_status_timings();
   test_echo_request();
   test_stream_failures();
