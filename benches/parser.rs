@@ -219,38 +219,48 @@ fn run_sse_core(w: &Workload) -> (usize, usize) {
     (events, data)
 }
 
-fn run_sseer(w: &Workload) -> (usize, usize) {
+/// Drives a peer's `Stream` adapter to its end with one `block_on`,
+/// counting events and data bytes (`data_len` reads a peer's event type).
+fn drive_peer<S, E, Err>(
+    name: &str,
+    mut stream: S,
+    data_len: impl Fn(&E) -> usize,
+) -> (usize, usize)
+where
+    S: futures::Stream<Item = Result<E, Err>> + Unpin,
+    Err: std::fmt::Display,
+{
     futures::executor::block_on(async {
-        let mut stream = sseer::EventStream::new(w.chunk_stream());
         let (mut events, mut data) = (0, 0);
         while let Some(next) = stream.next().await {
             match next {
                 Ok(e) => {
                     events += 1;
-                    data += e.data.len();
+                    data += data_len(&e);
                 }
-                Err(e) => panic!("sseer: {e}"),
+                Err(e) => panic!("{name}: {e}"),
             }
         }
         (events, data)
     })
 }
 
+fn run_sseer(w: &Workload) -> (usize, usize) {
+    let stream = sseer::EventStream::new(w.chunk_stream());
+    drive_peer(
+        "sseer",
+        std::pin::pin!(stream),
+        |e: &sseer::event::Event| e.data.len(),
+    )
+}
+
 fn run_eventsource_stream(w: &Workload) -> (usize, usize) {
-    futures::executor::block_on(async {
-        let mut stream = eventsource_stream::EventStream::new(w.chunk_stream());
-        let (mut events, mut data) = (0, 0);
-        while let Some(next) = stream.next().await {
-            match next {
-                Ok(e) => {
-                    events += 1;
-                    data += e.data.len();
-                }
-                Err(e) => panic!("eventsource-stream: {e}"),
-            }
-        }
-        (events, data)
-    })
+    let stream = eventsource_stream::EventStream::new(w.chunk_stream());
+    drive_peer(
+        "eventsource-stream",
+        Box::pin(stream),
+        |e: &eventsource_stream::Event| e.data.len(),
+    )
 }
 
 /// The scanning floor: count LF bytes with memchr, chunk by chunk.

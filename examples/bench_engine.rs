@@ -136,6 +136,18 @@ struct Run {
 }
 
 impl Run {
+    /// Times `read` (wall and process CPU) and checks it read `expected` events.
+    fn measure(expected: u64, read: impl FnOnce() -> u64) -> Run {
+        let (c0, t0) = (cpu_s(), Instant::now());
+        let events = read();
+        assert_eq!(events, expected);
+        Run {
+            events,
+            wall: t0.elapsed().as_secs_f64(),
+            cpu: cpu_s() - c0,
+        }
+    }
+
     fn print(&self, name: &str) {
         println!(
             "  {name:<34} {:>9.0} events/s  {:>6.0} ns CPU/event  {:.2} cores",
@@ -148,44 +160,34 @@ impl Run {
 
 fn one_stream_libsse(url: &str, events: u64) -> Run {
     let client = Client::new(Options::default());
-    let (c0, t0) = (cpu_s(), Instant::now());
-    let stream = client.open(Options::url(url)).unwrap();
-    let mut out = Vec::with_capacity(256);
-    let mut n = 0u64;
-    loop {
-        out.clear();
-        match stream.drain(Some(Duration::from_secs(30)), 256, &mut out) {
-            Drain::Events(k) => n += k as u64,
-            Drain::End => break,
-            other => panic!("{other:?} {:?}", stream.error()),
+    Run::measure(events, || {
+        let stream = client.open(Options::url(url)).unwrap();
+        let mut out = Vec::with_capacity(256);
+        let mut n = 0u64;
+        loop {
+            out.clear();
+            match stream.drain(Some(Duration::from_secs(30)), 256, &mut out) {
+                Drain::Events(k) => n += k as u64,
+                Drain::End => return n,
+                other => panic!("{other:?} {:?}", stream.error()),
+            }
         }
-    }
-    assert_eq!(n, events);
-    Run {
-        events: n,
-        wall: t0.elapsed().as_secs_f64(),
-        cpu: cpu_s() - c0,
-    }
+    })
 }
 
 fn one_stream_libsse_next(url: &str, events: u64) -> Run {
     let client = Client::new(Options::default());
-    let (c0, t0) = (cpu_s(), Instant::now());
-    let stream = client.open(Options::url(url)).unwrap();
-    let mut n = 0u64;
-    loop {
-        match stream.next(Some(Duration::from_secs(30))) {
-            Next::Event(_) => n += 1,
-            Next::End => break,
-            other => panic!("{other:?} {:?}", stream.error()),
+    Run::measure(events, || {
+        let stream = client.open(Options::url(url)).unwrap();
+        let mut n = 0u64;
+        loop {
+            match stream.next(Some(Duration::from_secs(30))) {
+                Next::Event(_) => n += 1,
+                Next::End => return n,
+                other => panic!("{other:?} {:?}", stream.error()),
+            }
         }
-    }
-    assert_eq!(n, events);
-    Run {
-        events: n,
-        wall: t0.elapsed().as_secs_f64(),
-        cpu: cpu_s() - c0,
-    }
+    })
 }
 
 /// The peer: hyper's HTTP/1.1 connection and eventsource-stream, on a
@@ -198,38 +200,33 @@ fn one_stream_peer(url: &str, events: u64) -> Run {
         .build()
         .unwrap();
     let uri: http::Uri = url.parse().unwrap();
-    let (c0, t0) = (cpu_s(), Instant::now());
-    let n = rt.block_on(async {
-        let addr = format!("{}:{}", uri.host().unwrap(), uri.port_u16().unwrap());
-        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        tcp.set_nodelay(true).unwrap();
-        let (mut send, conn) = hyper::client::conn::http1::handshake::<
-            _,
-            http_body_util::Empty<bytes::Bytes>,
-        >(hyper_util::rt::TokioIo::new(tcp))
-        .await
-        .unwrap();
-        tokio::spawn(conn);
-        let req = http::Request::get(uri.path_and_query().unwrap().as_str())
-            .header("host", uri.authority().unwrap().as_str())
-            .header("accept", "text/event-stream")
-            .body(http_body_util::Empty::new())
+    Run::measure(events, || {
+        rt.block_on(async {
+            let addr = format!("{}:{}", uri.host().unwrap(), uri.port_u16().unwrap());
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            let (mut send, conn) = hyper::client::conn::http1::handshake::<
+                _,
+                http_body_util::Empty<bytes::Bytes>,
+            >(hyper_util::rt::TokioIo::new(tcp))
+            .await
             .unwrap();
-        let resp = send.send_request(req).await.unwrap();
-        let mut es = http_body_util::BodyDataStream::new(resp.into_body()).eventsource();
-        let mut n = 0u64;
-        while let Some(ev) = es.next().await {
-            ev.unwrap();
-            n += 1;
-        }
-        n
-    });
-    assert_eq!(n, events);
-    Run {
-        events: n,
-        wall: t0.elapsed().as_secs_f64(),
-        cpu: cpu_s() - c0,
-    }
+            tokio::spawn(conn);
+            let req = http::Request::get(uri.path_and_query().unwrap().as_str())
+                .header("host", uri.authority().unwrap().as_str())
+                .header("accept", "text/event-stream")
+                .body(http_body_util::Empty::new())
+                .unwrap();
+            let resp = send.send_request(req).await.unwrap();
+            let mut es = http_body_util::BodyDataStream::new(resp.into_body()).eventsource();
+            let mut n = 0u64;
+            while let Some(ev) = es.next().await {
+                ev.unwrap();
+                n += 1;
+            }
+            n
+        })
+    })
 }
 
 fn median_by<F: Fn(&Run) -> f64>(mut runs: Vec<Run>, key: F) -> Run {
