@@ -156,8 +156,8 @@ typedef struct sse_error sse_error;
 
 // A wait set shared by any number of streams (of any clients): one fd
 // and a ready list of caller-chosen `uint64_t` tokens. Opaque; made by
-// `sse_poller_new`, freed by `sse_poller_free`. Thread-safe: every
-// `sse_poller_*` call may run on any thread, concurrently.
+// `sse_poller_new`, freed by `sse_poller_free`. Every call on it but
+// `sse_poller_free` is thread-safe.
 typedef struct sse_poller sse_poller;
 
 // One response stream. Opaque; made by `sse_open` / `sse_start`, freed by
@@ -446,10 +446,10 @@ enum sse_result sse_stream_wait_open(struct sse_stream *stream, int32_t timeout_
 // The stream's own fd for poll/epoll/kqueue (an eventfd on Linux, a
 // pipe's read end elsewhere), made on the first call: readable while
 // events are queued, after a started stream's open completed, and once
-// the stream ended, failed or was cancelled. A read call that leaves
-// nothing queued makes it unreadable (`sse_stream_read` returning
-// `SSE_TIMEOUT`, or a read returning `SSE_TIMEOUT`), so read until then
-// before polling again. Owned by the stream: never close it or read from
+// the stream ended, failed or was cancelled. A read call that takes the
+// last queued event, or finds none, while the stream runs makes it
+// unreadable: read until `SSE_TIMEOUT` (for `sse_stream_read`: until it
+// returns anything but `SSE_OK`) before polling again. Owned by the stream: never close it or read from
 // it; it is valid until `sse_close`. -1 for NULL or when no fd can be made
 // (e.g. the process is out of descriptors). Streams that are never asked
 // for their fd have none: wait on many streams with an `sse_poller`.

@@ -10,8 +10,8 @@ use super::types::sse_result;
 
 /// A wait set shared by any number of streams (of any clients): one fd
 /// and a ready list of caller-chosen `uint64_t` tokens. Opaque; made by
-/// `sse_poller_new`, freed by `sse_poller_free`. Thread-safe: every
-/// `sse_poller_*` call may run on any thread, concurrently.
+/// `sse_poller_new`, freed by `sse_poller_free`. Every call on it but
+/// `sse_poller_free` is thread-safe.
 pub struct sse_poller {
     pub(crate) poller: Poller,
 }
