@@ -108,13 +108,12 @@ fn main() {
         "Rust, no ABI: {events} events of 16 B per run, {runs} runs, consumer side on a pre-filled queue"
     );
     println!(
-        "{:<30} {:>8} {:>8}   {}",
-        "mode", "min", "median", "with the drop min/med"
+        "{:<30} {:>8} {:>8}   with the drop min/med",
+        "mode", "min", "median"
     );
     for mode in [Mode::Next, Mode::TryNext, Mode::Read] {
-        let (mut ns, mut dropped): (Vec<f64>, Vec<f64>) = (0..runs)
-            .map(|_| run(&client, &base, events, mode))
-            .unzip();
+        let (mut ns, mut dropped): (Vec<f64>, Vec<f64>) =
+            (0..runs).map(|_| run(&client, &base, events, mode)).unzip();
         ns.sort_by(f64::total_cmp);
         dropped.sort_by(f64::total_cmp);
         println!(

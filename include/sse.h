@@ -14,20 +14,23 @@
  *
  * Conventions
  *   - Fallible calls return sse_result and write their out-parameters only
- *     on SSE_OK (an `sse_error **err` is written on failure instead).
+ *     on SSE_OK (an `sse_error **err` is written on failure instead), except
+ *     sse_stream_read, which returns the stream's state with its events.
  *   - Strings in are (const uint8_t *ptr, size_t len); bytes out are
  *     sse_bytes views {ptr, len}, not NUL-terminated, never NULL.
  *   - Ownership is stated per function in fixed phrases: "must be freed with
  *     X" (the caller owns it), "borrowed; valid until ..." (the library owns
  *     it), "Thread-safe" (any thread, concurrently). A call without
  *     "Thread-safe" on a stream must not run concurrently with another call
- *     on that stream, except sse_cancel, sse_stream_timings and sse_stream_fd
- *     (a second concurrent reader gets SSE_ERR_STATE).
+ *     on that stream, except sse_cancel, sse_stream_timings, sse_stream_fd
+ *     and sse_stream_attach (a second concurrent reader gets SSE_ERR_STATE).
  *   - NULL handles and NULL required pointers give SSE_ERR_NULL (or 0, -1,
  *     false, NULL from calls without a result code); sse_*_free and
  *     sse_close accept NULL. Freeing a client while its streams live is
  *     fine: the streams keep the pool. Cancelling twice, and closing after
- *     cancelling, are fine. A panic inside the library gives SSE_ERR_PANIC.
+ *     cancelling, are fine. A panic inside a call gives SSE_ERR_PANIC; one
+ *     inside a stream's network task fails that stream with an error of
+ *     kind SSE_ERROR_INTERNAL. Both are bugs: please report them.
  *
  * Threads
  *   The network work runs on one process-wide runtime started by the first

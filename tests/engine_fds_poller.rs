@@ -14,7 +14,11 @@ fn a_thousand_streams_on_a_poller_cost_their_sockets_and_one_fd() {
     let server = TestServer::http();
     let client = Client::new(Options::default());
     // Warm up: runtime threads, epoll.
-    drop(client.open(Options::url(server.url("/events?count=1"))).unwrap());
+    drop(
+        client
+            .open(Options::url(server.url("/events?count=1")))
+            .unwrap(),
+    );
     let before = open_fds();
     let poller = Poller::new();
     let poller_fd = poller.fd().unwrap();

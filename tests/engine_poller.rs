@@ -6,9 +6,9 @@ mod engine_support;
 
 use engine_support::raw::{self, RawServer};
 use engine_support::TestServer;
-use std::io::Write;
 use sse::client::{Client, Options, Poller, ReadState};
 use sse::error::ErrorKind;
+use std::io::Write;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -39,14 +39,22 @@ fn many_streams_of_two_clients_share_one_poller() {
     let mut tokens = [0u64; 16];
     let deadline = Instant::now() + Duration::from_secs(30);
     while ended < STREAMS {
-        assert!(Instant::now() < deadline, "streams left: {}", STREAMS - ended);
+        assert!(
+            Instant::now() < deadline,
+            "streams left: {}",
+            STREAMS - ended
+        );
         let mut p = libc::pollfd {
             fd,
             events: libc::POLLIN,
             revents: 0,
         };
         // SAFETY: one valid pollfd.
-        assert_eq!(unsafe { libc::poll(&mut p, 1, 5000) }, 1, "the poller's fd never fired");
+        assert_eq!(
+            unsafe { libc::poll(&mut p, 1, 5000) },
+            1,
+            "the poller's fd never fired"
+        );
         let n = poller.wait(NOW, &mut tokens);
         for &token in &tokens[..n] {
             let i = (token - 1000) as usize;
@@ -56,7 +64,10 @@ fn many_streams_of_two_clients_share_one_poller() {
                 for d in batch.iter() {
                     got[i] += 1;
                     let want = format!("{}:", got[i]);
-                    assert!(d.event.data.as_str().starts_with(&want), "stream {i} out of order");
+                    assert!(
+                        d.event.data.as_str().starts_with(&want),
+                        "stream {i} out of order"
+                    );
                 }
                 match batch.state {
                     ReadState::More => {}
@@ -91,7 +102,10 @@ fn the_last_batch_and_the_end_come_in_one_read() {
     assert_eq!(batch.len(), 5);
     assert_eq!(batch.state, ReadState::End);
     assert_eq!(
-        batch.iter().last().map(|d| d.event.data.as_str().to_string()),
+        batch
+            .iter()
+            .last()
+            .map(|d| d.event.data.as_str().to_string()),
         Some("5:xxxxxxxxxxxxxx".to_string())
     );
     assert_eq!(reader.read(WAIT, 100).state, ReadState::End, "sticky");
@@ -105,7 +119,9 @@ fn a_stream_cancelled_before_its_headers_reports_cancelled() {
     let stream = client
         .start(Options::url(server.url("/slow-headers?ms=5000")))
         .unwrap();
-    assert!(stream.wait_open(Some(Duration::from_millis(50))).is_pending());
+    assert!(stream
+        .wait_open(Some(Duration::from_millis(50)))
+        .is_pending());
     stream.cancel();
     match stream.wait_open(WAIT) {
         Poll::Ready(Err(e)) => assert_eq!(e.kind, ErrorKind::Cancelled),

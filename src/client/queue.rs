@@ -433,7 +433,11 @@ impl Queue {
         result
     }
 
-    fn sleep<'a>(&self, mut st: MutexGuard<'a, State>, wait: Option<Duration>) -> MutexGuard<'a, State> {
+    fn sleep<'a>(
+        &self,
+        mut st: MutexGuard<'a, State>,
+        wait: Option<Duration>,
+    ) -> MutexGuard<'a, State> {
         st.waiters += 1;
         let mut st = match wait {
             None => self.changed.wait(st).unwrap_or_else(|p| p.into_inner()),

@@ -66,7 +66,12 @@ fn push_once(q: &Queue, out: &mut Outbox, wakes: &Arc<Wakes>) -> Poll<Result<(),
 }
 
 /// Reads once; returns the events' `at_ns` and the state.
-fn read(q: &Queue, local: &mut Local, timeout: Option<Duration>, max: usize) -> (Vec<u64>, ReadState) {
+fn read(
+    q: &Queue,
+    local: &mut Local,
+    timeout: Option<Duration>,
+    max: usize,
+) -> (Vec<u64>, ReadState) {
     let (range, state) = q.read(local, timeout, max);
     let ids = local.items[range]
         .iter()
@@ -80,9 +85,18 @@ fn partial_reads_hand_out_every_event_once_in_order() {
     let q = Queue::new(100);
     let mut local = Local::default();
     assert!(push_once(&q, &mut outbox(0..10), &Arc::default()).is_ready());
-    assert_eq!(read(&q, &mut local, NOW, 3), (vec![0, 1, 2], ReadState::More));
-    assert_eq!(read(&q, &mut local, NOW, 3), (vec![3, 4, 5], ReadState::More));
-    assert_eq!(read(&q, &mut local, NOW, 3), (vec![6, 7, 8], ReadState::More));
+    assert_eq!(
+        read(&q, &mut local, NOW, 3),
+        (vec![0, 1, 2], ReadState::More)
+    );
+    assert_eq!(
+        read(&q, &mut local, NOW, 3),
+        (vec![3, 4, 5], ReadState::More)
+    );
+    assert_eq!(
+        read(&q, &mut local, NOW, 3),
+        (vec![6, 7, 8], ReadState::More)
+    );
     assert_eq!(read(&q, &mut local, NOW, 3), (vec![9], ReadState::More));
     assert_eq!(read(&q, &mut local, NOW, 3), (vec![], ReadState::Empty));
     assert_eq!(q.timings.events.load(Ordering::Relaxed), 10);
@@ -96,7 +110,10 @@ fn a_read_that_empties_the_queue_says_so_and_rearms_the_fd() {
     assert!(!readable(fd, 0), "nothing happened yet");
     assert!(push_once(&q, &mut outbox(0..5), &Arc::default()).is_ready());
     assert!(readable(fd, 0));
-    assert_eq!(read(&q, &mut local, NOW, 10), (vec![0, 1, 2, 3, 4], ReadState::Empty));
+    assert_eq!(
+        read(&q, &mut local, NOW, 10),
+        (vec![0, 1, 2, 3, 4], ReadState::Empty)
+    );
     assert!(!readable(fd, 0), "drained: quiet until the next event");
     assert!(push_once(&q, &mut outbox(5..6), &Arc::default()).is_ready());
     assert!(readable(fd, 0));
@@ -111,7 +128,10 @@ fn a_full_queue_pauses_the_producer_until_reads_make_room() {
     let mut local = Local::default();
     let wakes = Arc::new(Wakes::default());
     let mut out = outbox(0..10);
-    assert!(push_once(&q, &mut out, &wakes).is_pending(), "4 fit, 6 wait");
+    assert!(
+        push_once(&q, &mut out, &wakes).is_pending(),
+        "4 fit, 6 wait"
+    );
     assert_eq!(q.timings.events.load(Ordering::Relaxed), 4);
     assert!(push_once(&q, &mut out, &wakes).is_pending(), "still full");
     // The consumer takes the 4 but hands out 2: 2 remain counted.
@@ -124,7 +144,10 @@ fn a_full_queue_pauses_the_producer_until_reads_make_room() {
     assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
     assert!(push_once(&q, &mut out, &wakes).is_ready(), "the last 4 fit");
     q.set_ended();
-    assert_eq!(read(&q, &mut local, NOW, 8), (vec![6, 7, 8, 9], ReadState::End));
+    assert_eq!(
+        read(&q, &mut local, NOW, 8),
+        (vec![6, 7, 8, 9], ReadState::End)
+    );
     assert_eq!(q.timings.events.load(Ordering::Relaxed), 10);
 }
 
@@ -136,7 +159,10 @@ fn the_end_of_a_full_queue_comes_with_its_last_batch_and_sticks() {
     assert!(push_once(&q, &mut outbox(0..4), &Arc::default()).is_ready());
     q.set_ended();
     q.set_failed(Error::new(ErrorKind::Io, "too late"));
-    assert_eq!(read(&q, &mut local, LONG, 10), (vec![0, 1, 2, 3], ReadState::End));
+    assert_eq!(
+        read(&q, &mut local, LONG, 10),
+        (vec![0, 1, 2, 3], ReadState::End)
+    );
     assert_eq!(read(&q, &mut local, LONG, 10), (vec![], ReadState::End));
     assert!(q.error().is_none(), "the first final state wins");
     assert!(readable(fd, 0), "a finished stream stays readable");
@@ -169,7 +195,10 @@ fn cancel_wakes_a_waiting_producer_and_wins_over_queued_events() {
         Poll::Ready(Err(e)) => assert_eq!(e.kind, ErrorKind::Cancelled),
         other => panic!("{other:?}"),
     }
-    assert_eq!(read(&q, &mut local, NOW, 10), (vec![], ReadState::Cancelled));
+    assert_eq!(
+        read(&q, &mut local, NOW, 10),
+        (vec![], ReadState::Cancelled)
+    );
     assert!(matches!(
         q.wait_open(NOW),
         Poll::Ready(Err(Error {
@@ -296,7 +325,11 @@ fn poller_tokens_follow_readiness_across_many_streams() {
     assert!(readable(fd, 0));
     let mut tokens = vec![0u64; 2 * N as usize];
     let n = poller.wait(NOW, &mut tokens);
-    assert_eq!(&tokens[..n], &expected[..], "each ready stream once, in order");
+    assert_eq!(
+        &tokens[..n],
+        &expected[..],
+        "each ready stream once, in order"
+    );
     assert!(!readable(fd, 0));
     // Not drained yet: more events queue no token.
     assert!(push_once(&queues[1], &mut outbox(0..1), &Arc::default()).is_ready());

@@ -7,9 +7,9 @@ use super::body::gunzip_prefix;
 use super::connect;
 use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
+use super::queue::Queue;
 use super::request::RequestTemplate;
 use super::response::Response;
-use super::queue::Queue;
 use super::route::Route;
 use super::ClientInner;
 use crate::error::{Error, ErrorKind};
@@ -88,7 +88,9 @@ impl Task {
                 // stream finds it; it is not waited for: the checkout waits
                 // until hyper has it ready (`pooled`).
                 if let Some(sender) = end.sender {
-                    self.client.pool.put_h1(&self.route.key, sender, end.counters);
+                    self.client
+                        .pool
+                        .put_h1(&self.route.key, sender, end.counters);
                 }
                 self.shared.set_ended();
             }

@@ -82,11 +82,13 @@ pub extern "C" fn sse_poller_wait(
         if cap == 0 {
             return sse_result::SSE_ERR_INVALID;
         }
-        let taken = poller.poller.wait_with(timeout_of(timeout_ms), cap, |i, token| {
-            // SAFETY: `tokens` has room for `cap` tokens per the header's
-            // contract, and `wait_with` hands out `i < cap`.
-            unsafe { handle::write_at(tokens, i, token) }
-        });
+        let taken = poller
+            .poller
+            .wait_with(timeout_of(timeout_ms), cap, |i, token| {
+                // SAFETY: `tokens` has room for `cap` tokens per the header's
+                // contract, and `wait_with` hands out `i < cap`.
+                unsafe { handle::write_at(tokens, i, token) }
+            });
         if taken == 0 {
             return sse_result::SSE_TIMEOUT;
         }
