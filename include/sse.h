@@ -325,7 +325,8 @@ enum sse_result sse_next_events(struct sse_stream *stream,
 // `*n` is always written (0 to `cap`) unless the result is `SSE_ERR_NULL`,
 // `SSE_ERR_INVALID` or `SSE_ERR_STATE`.
 //
-// - `SSE_OK`: more events are queued: call again before waiting.
+// - `SSE_OK`: `*n` >= 1 and more events may be queued: call again before
+//   waiting (that call does not block when they are).
 // - `SSE_TIMEOUT`: nothing more is queued now (with `*n` = 0: nothing
 //   came within the timeout). The stream's fd and poller token are
 //   re-armed: they fire again when the next event arrives.

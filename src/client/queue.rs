@@ -70,7 +70,9 @@ impl Entry {
 /// The stream's state after a read, as the read reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadState {
-    /// More events are queued: read again before waiting.
+    /// More events may be queued: read again before waiting (a read
+    /// handing out the rest of the consumer's batch cannot tell without
+    /// the lock; the next read finds out).
     More,
     /// Nothing more is queued now (for a read that returned no event:
     /// nothing came within the timeout). The stream's fd and poller token

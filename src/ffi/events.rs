@@ -6,7 +6,7 @@
 //! lock (a `try_lock`, no waiting) makes a second thread reading the same
 //! stream get `SSE_ERR_STATE` instead of a data race.
 
-use crate::client::{Batch, ReadState, Reader};
+use crate::client::{ReadState, Reader};
 
 use super::handle;
 use super::stream::{sse_stream, timeout_of};
@@ -47,9 +47,29 @@ fn read_one(reader: &mut Reader<'_>, timeout_ms: i32, out: *mut sse_event) -> ss
     }
 }
 
-/// Writes a batch's views into the caller's array of `cap` events and
-/// returns how many.
-fn write_batch(batch: &Batch<'_>, out: *mut sse_event, cap: usize) -> usize {
+/// Shared body of the batch reads: up to `cap` events into `out[0..*n]`.
+/// With `with_state` (`sse_stream_read`), `*n` is always written and the
+/// result is the state after the batch; without (`sse_next_events`), an
+/// empty batch reports its state and writes nothing, a non-empty one is
+/// `SSE_OK` (its final state comes with the next call).
+fn read_batch(
+    stream: *mut sse_stream,
+    timeout_ms: i32,
+    out: *mut sse_event,
+    cap: usize,
+    n: *mut usize,
+    with_state: bool,
+) -> sse_result {
+    let stream = arg_ref!(stream);
+    non_null!(out, n);
+    if cap == 0 {
+        return sse_result::SSE_ERR_INVALID;
+    }
+    let mut reader = reader!(stream);
+    let batch = reader.read(timeout_of(timeout_ms), cap);
+    if batch.is_empty() && !with_state {
+        return code_of(batch.state);
+    }
     let mut written = 0;
     // `read` lends at most `cap`; `take` makes the caller's array bound
     // hold here even if that ever changed.
@@ -59,7 +79,13 @@ fn write_batch(batch: &Batch<'_>, out: *mut sse_event, cap: usize) -> usize {
         unsafe { handle::write_at(out, written, sse_event::borrowing(delivered)) };
         written += 1;
     }
-    written
+    // SAFETY: `n` is non-NULL and writable per the header's contract.
+    unsafe { handle::write(n, written) };
+    if with_state {
+        code_of(batch.state)
+    } else {
+        sse_result::SSE_OK
+    }
 }
 
 /// Waits up to `timeout_ms` (negative: forever; 0: do not wait) for the
@@ -110,22 +136,7 @@ pub extern "C" fn sse_next_events(
     cap: usize,
     n: *mut usize,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out, n);
-        if cap == 0 {
-            return sse_result::SSE_ERR_INVALID;
-        }
-        let mut reader = reader!(stream);
-        let batch = reader.read(timeout_of(timeout_ms), cap);
-        if batch.is_empty() {
-            return code_of(batch.state);
-        }
-        let written = write_batch(&batch, out, cap);
-        // SAFETY: `n` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(n, written) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ read_batch(stream, timeout_ms, out, cap, n, false) })
 }
 
 /// One call per wake-up: waits up to `timeout_ms` (negative: forever; 0:
@@ -134,7 +145,8 @@ pub extern "C" fn sse_next_events(
 /// `*n` is always written (0 to `cap`) unless the result is `SSE_ERR_NULL`,
 /// `SSE_ERR_INVALID` or `SSE_ERR_STATE`.
 ///
-/// - `SSE_OK`: more events are queued: call again before waiting.
+/// - `SSE_OK`: `*n` >= 1 and more events may be queued: call again before
+///   waiting (that call does not block when they are).
 /// - `SSE_TIMEOUT`: nothing more is queued now (with `*n` = 0: nothing
 ///   came within the timeout). The stream's fd and poller token are
 ///   re-armed: they fire again when the next event arrives.
@@ -154,17 +166,5 @@ pub extern "C" fn sse_stream_read(
     cap: usize,
     n: *mut usize,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out, n);
-        if cap == 0 {
-            return sse_result::SSE_ERR_INVALID;
-        }
-        let mut reader = reader!(stream);
-        let batch = reader.read(timeout_of(timeout_ms), cap);
-        let written = write_batch(&batch, out, cap);
-        // SAFETY: `n` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(n, written) };
-        code_of(batch.state)
-    })
+    ffi_boundary!({ read_batch(stream, timeout_ms, out, cap, n, true) })
 }
