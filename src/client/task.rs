@@ -46,10 +46,12 @@ pub(crate) struct Settings {
 /// `cancel()` or a reported end this does nothing.
 impl Drop for Task {
     fn drop(&mut self) {
-        self.shared.set_failed(Error::new(
-            ErrorKind::Internal,
-            "internal error: the stream task stopped unexpectedly",
-        ));
+        if !self.shared.is_finished() {
+            self.shared.set_failed(Error::new(
+                ErrorKind::Internal,
+                "internal error: the stream task stopped unexpectedly",
+            ));
+        }
     }
 }
 
