@@ -149,13 +149,15 @@ fn events_before_a_failure_in_the_same_read_are_delivered_first() {
     let stream = client.open(Options::url(server.url("/"))).unwrap();
     let mut reader = stream.reader_wait();
     let mut data = Vec::new();
-    let state = loop {
+    let mut state = ReadState::Empty;
+    for _ in 0..20 {
         let batch = reader.read(WAIT, 1);
         data.extend(batch.iter().map(|d| d.event.data.as_str().to_string()));
-        if !matches!(batch.state, ReadState::More | ReadState::Empty) {
-            break batch.state;
+        state = batch.state;
+        if !matches!(state, ReadState::More | ReadState::Empty) {
+            break;
         }
-    };
+    }
     assert_eq!(data, ["a", "b"]);
     assert_eq!(state, ReadState::Failed);
     assert_eq!(

@@ -83,10 +83,11 @@ static int cycle(sse_client *c, sse_poller *p, const char *base, long i) {
       if (!s) return 1;
       sse_stream_attach(s, p, (uint64_t)i);
       size_t got = 0;
+      int reads = 0;
       do {
         r = sse_stream_read(s, 5000, evs, 8, &n);
         got += n;
-      } while (r == SSE_OK || r == SSE_TIMEOUT);
+      } while ((r == SSE_OK || r == SSE_TIMEOUT) && ++reads < 10);
       sse_close(s);
       if (r != SSE_END || got != 3) {
         fprintf(stderr, "soak: cycle %ld: %zu events, result %d\n", i, got, (int)r);
@@ -193,7 +194,7 @@ static int long_stream(sse_client *c, const char *base, long events) {
       got++;
     }
     if (tenth < 10 && got >= events / 10 * (tenth + 1)) rss[tenth++] = rss_kib();
-  } while (r == SSE_OK || (r == SSE_TIMEOUT && n > 0));
+  } while ((r == SSE_OK || (r == SSE_TIMEOUT && n > 0)) && calls <= events);
   double secs = now_s() - t0;
   long rss_end = rss_kib(), fds1 = open_fds();
   sse_close(s);
