@@ -1,6 +1,8 @@
 //! The body phase of a stream task: read chunks (with the idle timeout),
 //! decode gzip, parse, and push each read's events into the queue in one
-//! step, waiting while it is full; and the capped read of a non-2xx body.
+//! step, waiting while it is full (a gzip body: one push per decoding step,
+//! which bounds what a small compressed chunk can expand to before the
+//! queue's back-pressure applies); and the capped read of a non-2xx body.
 
 use super::gzip::{Gunzip, STEP};
 use super::queue::Outbox;
