@@ -375,11 +375,14 @@ enum sse_result sse_poller_new(struct sse_poller **out);
 // thread uses it (including a blocked `sse_poller_wait`) is undefined.
 void sse_poller_free(struct sse_poller *poller);
 
-// The poller's fd for poll/epoll/kqueue, made on the first call: readable
-// while tokens are ready; `sse_poller_wait` that takes the last ready
-// token makes it unreadable. Owned by the poller: never close it or read
-// from it; it is valid until `sse_poller_free`. -1 for NULL or when no fd
-// can be made. Thread-safe.
+// The poller's fd for poll/epoll/kqueue (an eventfd on Linux, a pipe's
+// read end elsewhere), made on the first call: readable while tokens are
+// ready; the `sse_poller_wait` that takes the last ready token makes it
+// unreadable. It is written once each time the list turns non-empty, so
+// with edge-triggered waiting (epoll `EPOLLET`, Go's netpoller) call
+// `sse_poller_wait` until it returns `SSE_TIMEOUT`. Owned by the poller:
+// never close it or read from it; it is valid until `sse_poller_free`. -1
+// for NULL or when no fd can be made. Thread-safe.
 int sse_poller_fd(const struct sse_poller *poller);
 
 // Waits up to `timeout_ms` (negative: forever; 0: do not wait) for at

@@ -43,11 +43,14 @@ pub extern "C" fn sse_poller_free(poller: *mut sse_poller) {
     })
 }
 
-/// The poller's fd for poll/epoll/kqueue, made on the first call: readable
-/// while tokens are ready; `sse_poller_wait` that takes the last ready
-/// token makes it unreadable. Owned by the poller: never close it or read
-/// from it; it is valid until `sse_poller_free`. -1 for NULL or when no fd
-/// can be made. Thread-safe.
+/// The poller's fd for poll/epoll/kqueue (an eventfd on Linux, a pipe's
+/// read end elsewhere), made on the first call: readable while tokens are
+/// ready; the `sse_poller_wait` that takes the last ready token makes it
+/// unreadable. It is written once each time the list turns non-empty, so
+/// with edge-triggered waiting (epoll `EPOLLET`, Go's netpoller) call
+/// `sse_poller_wait` until it returns `SSE_TIMEOUT`. Owned by the poller:
+/// never close it or read from it; it is valid until `sse_poller_free`. -1
+/// for NULL or when no fd can be made. Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_poller_fd(poller: *const sse_poller) -> c_int {
     ffi_boundary!({
