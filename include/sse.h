@@ -433,10 +433,10 @@ enum sse_result sse_open(struct sse_client *client,
                          struct sse_error **err);
 
 // Starts a stream and returns at once; `sse_stream_wait_open`, the
-// stream's fd or its poller token tell when the response headers are in. Arguments, results
-// and ownership as `sse_open`, except that connection failures are
-// reported later by `sse_stream_wait_open` (only invalid options fail
-// here). Thread-safe.
+// stream's fd or its poller token tell when the response headers are in.
+// Arguments, results and ownership as `sse_open`, except that connection
+// failures are reported later by `sse_stream_wait_open` (only invalid
+// options fail here). Thread-safe.
 enum sse_result sse_start(struct sse_client *client,
                           const uint8_t *json,
                           size_t len,
@@ -456,10 +456,11 @@ enum sse_result sse_stream_wait_open(struct sse_stream *stream, int32_t timeout_
 // the stream ended, failed or was cancelled. A read call that takes the
 // last queued event, or finds none, while the stream runs makes it
 // unreadable: read until `SSE_TIMEOUT` (for `sse_stream_read`: until it
-// returns anything but `SSE_OK`) before polling again. Owned by the stream: never close it or read from
-// it; it is valid until `sse_close`. -1 for NULL or when no fd can be made
-// (e.g. the process is out of descriptors). Streams that are never asked
-// for their fd have none: wait on many streams with an `sse_poller`.
+// returns anything but `SSE_OK`) before polling again. Owned by the
+// stream: never close it or read from it; it is valid until `sse_close`.
+// -1 for NULL or when no fd can be made (e.g. the process is out of
+// descriptors). Streams that are never asked for their fd have none: wait
+// on many streams with an `sse_poller`.
 // Thread-safe.
 int sse_stream_fd(const struct sse_stream *stream);
 

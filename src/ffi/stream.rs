@@ -98,10 +98,10 @@ pub extern "C" fn sse_open(
 }
 
 /// Starts a stream and returns at once; `sse_stream_wait_open`, the
-/// stream's fd or its poller token tell when the response headers are in. Arguments, results
-/// and ownership as `sse_open`, except that connection failures are
-/// reported later by `sse_stream_wait_open` (only invalid options fail
-/// here). Thread-safe.
+/// stream's fd or its poller token tell when the response headers are in.
+/// Arguments, results and ownership as `sse_open`, except that connection
+/// failures are reported later by `sse_stream_wait_open` (only invalid
+/// options fail here). Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_start(
     client: *mut sse_client,
@@ -137,10 +137,11 @@ pub extern "C" fn sse_stream_wait_open(stream: *mut sse_stream, timeout_ms: i32)
 /// the stream ended, failed or was cancelled. A read call that takes the
 /// last queued event, or finds none, while the stream runs makes it
 /// unreadable: read until `SSE_TIMEOUT` (for `sse_stream_read`: until it
-/// returns anything but `SSE_OK`) before polling again. Owned by the stream: never close it or read from
-/// it; it is valid until `sse_close`. -1 for NULL or when no fd can be made
-/// (e.g. the process is out of descriptors). Streams that are never asked
-/// for their fd have none: wait on many streams with an `sse_poller`.
+/// returns anything but `SSE_OK`) before polling again. Owned by the
+/// stream: never close it or read from it; it is valid until `sse_close`.
+/// -1 for NULL or when no fd can be made (e.g. the process is out of
+/// descriptors). Streams that are never asked for their fd have none: wait
+/// on many streams with an `sse_poller`.
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_fd(stream: *const sse_stream) -> c_int {
