@@ -111,8 +111,10 @@ func readShim(t *testing.T) []goFile {
 func TestEachModuleImportsOneK6Major(t *testing.T) {
 	majors := map[string]map[int][]string{} // module → major → files
 	for _, f := range readShim(t) {
+		seen := map[int]bool{}
 		for _, p := range f.imports {
-			if m := K6Major(p); m != 0 {
+			if m := K6Major(p); m != 0 && !seen[m] {
+				seen[m] = true
 				if majors[f.module] == nil {
 					majors[f.module] = map[int][]string{}
 				}
@@ -189,23 +191,53 @@ func TestNoGoModNamesK6(t *testing.T) {
 	}
 }
 
-// The k6 v1 glue module is go-shim/k6v1 and resolves the k6-free packages
-// from the parent module (a user's xk6 build --replaces it with ./go-shim).
+// requires reads a go.mod's module path and its require lines (path → version).
+func requires(t *testing.T, path string) (string, map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	module, reqs := "", map[string]string{}
+	inBlock := false
+	for _, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "//")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "module":
+			module = f[1]
+		case len(f) >= 2 && f[0] == "require" && f[1] == "(":
+			inBlock = true
+		case inBlock && len(f) == 1 && f[0] == ")":
+			inBlock = false
+		case inBlock && len(f) == 2:
+			reqs[f[0]] = f[1]
+		case len(f) == 3 && f[0] == "require":
+			reqs[f[1]] = f[2]
+		}
+	}
+	return module, reqs
+}
+
+// The k6 v1 glue module is go-shim/k6v1; it requires the parent module (a
+// user's xk6 build --replaces it with ./go-shim) and every other module at
+// the parent's version, so both majors' builds get the same sobek.
 func TestK6v1GoMod(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(shimDir, K6v1Dir, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
+	parent, parentReqs := requires(t, filepath.Join(shimDir, "go.mod"))
+	module, reqs := requires(t, filepath.Join(shimDir, K6v1Dir, "go.mod"))
+	if module != K6v1Module {
+		t.Errorf("go-shim/%s/go.mod: module %q, want %q", K6v1Dir, module, K6v1Module)
 	}
-	parent, err := os.ReadFile(filepath.Join(shimDir, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
+	if _, ok := reqs[parent]; !ok {
+		t.Errorf("go-shim/%s/go.mod does not require %s", K6v1Dir, parent)
 	}
-	parentPath, _, _ := strings.Cut(strings.TrimPrefix(string(parent), "module "), "\n")
-	if !strings.HasPrefix(string(b), "module "+K6v1Module+"\n") {
-		t.Errorf("go-shim/%s/go.mod must start with \"module %s\"", K6v1Dir, K6v1Module)
+	for mod, v := range reqs {
+		if mod != parent && parentReqs[mod] != v {
+			t.Errorf("go-shim/%s/go.mod requires %s %s; go-shim/go.mod has %q", K6v1Dir, mod, v, parentReqs[mod])
+		}
 	}
-	if !bytes.Contains(b, []byte("\t"+parentPath+" ")) {
-		t.Errorf("go-shim/%s/go.mod does not require %s", K6v1Dir, parentPath)
+	if len(reqs) < 2 {
+		t.Errorf("go-shim/%s/go.mod requires %v: want %s and the glue's own imports (sobek)", K6v1Dir, reqs, parent)
 	}
 }
 
