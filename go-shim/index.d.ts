@@ -35,6 +35,11 @@ declare module "k6/x/sse" {
     queueCapacity?: number;
     /** Accept and decode gzip bodies (default true). */
     decompress?: boolean;
+    /**
+     * Push an `sse_event_gap` sample per event (default false): k6 keeps
+     * every Trend value, so this costs k6 memory per event.
+     */
+    eventGaps?: boolean;
   }
 
   export interface Event {

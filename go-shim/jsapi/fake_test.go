@@ -13,18 +13,22 @@ import (
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
-// fakeStream plays a script: an open outcome, then events, then an end.
+// fakeStream plays a script: an open outcome, then events in batches, then
+// a final state, which comes with the last batch (as libsse delivers it)
+// unless finalApart is set.
 type fakeStream struct {
-	openErr   error
-	resp      streamapi.Response
-	events    []streamapi.Event
-	batch     int
-	final     streamapi.Status
-	err       *streamapi.Error
-	timings   streamapi.Timings
-	pos       int
-	cancelled bool
-	closed    int
+	openErr    error
+	resp       streamapi.Response
+	events     []streamapi.Event
+	batch      int
+	final      streamapi.Status
+	finalApart bool
+	err        *streamapi.Error
+	timings    streamapi.Timings
+	pos        int
+	cancelled  bool
+	closed     int
+	ready      chan struct{}
 }
 
 func (f *fakeStream) WaitOpen(ctx context.Context) error {
@@ -34,10 +38,19 @@ func (f *fakeStream) WaitOpen(ctx context.Context) error {
 	return f.openErr
 }
 
+func (f *fakeStream) TryOpen() (bool, error) { return true, f.openErr }
+
 func (f *fakeStream) Response() streamapi.Response { return f.resp }
 
 func (f *fakeStream) Next(ctx context.Context, out []streamapi.Event) (int, streamapi.Status) {
-	if f.cancelled || ctx.Err() != nil {
+	if ctx.Err() != nil {
+		f.cancelled = true
+	}
+	return f.TryNext(out)
+}
+
+func (f *fakeStream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
+	if f.cancelled {
 		return 0, streamapi.Cancelled
 	}
 	if f.pos >= len(f.events) {
@@ -49,7 +62,17 @@ func (f *fakeStream) Next(ctx context.Context, out []streamapi.Event) (int, stre
 	}
 	n = copy(out[:min(n, len(out))], f.events[f.pos:])
 	f.pos += n
+	if f.pos == len(f.events) && !f.finalApart {
+		return n, f.final
+	}
 	return n, streamapi.More
+}
+
+func (f *fakeStream) Ready() <-chan struct{} {
+	if f.ready == nil {
+		f.ready = make(chan struct{}, 1)
+	}
+	return f.ready
 }
 
 func (f *fakeStream) Err() *streamapi.Error      { return f.err }
@@ -99,6 +122,7 @@ type fakeHost struct {
 	warnings  []string
 	jar       http.CookieJar
 	iteration int64
+	onEmit    func([]Sample)
 }
 
 func (h *fakeHost) Runtime() *sobek.Runtime  { return h.rt }
@@ -112,7 +136,12 @@ func (h *fakeHost) Tags() map[string]string {
 	}
 	return m
 }
-func (h *fakeHost) Emit(s []Sample) { h.samples = append(h.samples, s...) }
+func (h *fakeHost) Emit(s []Sample) {
+	h.samples = append(h.samples, s...)
+	if h.onEmit != nil {
+		h.onEmit(s)
+	}
+}
 func (h *fakeHost) Warnf(f string, args ...any) {
 	h.warnings = append(h.warnings, fmt.Sprintf(f, args...))
 }
@@ -129,14 +158,14 @@ func (h *fakeHost) CookieJar(v sobek.Value) (http.CookieJar, error) {
 
 // env is one VU with the module installed as global `sse`.
 type env struct {
-	t          *testing.T
+	t          testing.TB
 	host       *fakeHost
 	transport  *fakeTransport
 	transports int
 	inst       *Instance
 }
 
-func newEnv(t *testing.T, next func() *fakeStream) *env {
+func newEnv(t testing.TB, next func() *fakeStream) *env {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	h := &fakeHost{
@@ -171,6 +200,16 @@ func (e *env) mustRun(script string) sobek.Value {
 		e.t.Fatalf("script failed: %v", err)
 	}
 	return v
+}
+
+// eventCount is the sum of the sse_event samples' values: one sample per
+// batch counts the batch's events.
+func (e *env) eventCount() int {
+	n := 0
+	for _, s := range e.samplesOf(MetricSSEEvent) {
+		n += int(s.Value)
+	}
+	return n
 }
 
 func (e *env) samplesOf(metric string) []Sample {

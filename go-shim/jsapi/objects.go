@@ -7,23 +7,6 @@ import (
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
-// eventObject is what `client.on('event', fn)` handlers receive. id, name,
-// data and comment are xk6-sse's fields; receivedAt (ms on the Date.now()
-// clock, sub-ms precision, stamped by libsse when the event's last byte was
-// parsed) and retry are ours.
-func (s *session) eventObject(e *streamapi.Event) *sobek.Object {
-	o := s.rt.NewObject()
-	_ = o.Set("id", e.ID)
-	_ = o.Set("name", e.Type)
-	_ = o.Set("data", e.Data)
-	_ = o.Set("comment", e.Comment)
-	_ = o.Set("receivedAt", s.clock.ms(e.TimeNS))
-	if e.Retry >= 0 {
-		_ = o.Set("retry", e.Retry)
-	}
-	return o
-}
-
 // errorObject is what `client.on('error', fn)` handlers receive: like
 // xk6-sse's, `e.error()` returns the message; kind and status are ours.
 func errorObject(rt *sobek.Runtime, err error) *sobek.Object {

@@ -30,9 +30,8 @@ type session struct {
 	startNS   uint64
 	status    int
 	headers   []streamapi.Header
-	lastNS    uint64            // receive time of the previous event, for sse_event_gap
-	evTags    map[string]string // tags of sse_* samples, built once: hosts may cache by identity
-	events    int
+	samples   eventSamples
+	argv      [1]sobek.Value // the handlers' argument, reused for every event
 	finished  bool
 }
 
@@ -132,10 +131,8 @@ func (s *session) loop() sobek.Value {
 	buf := make([]streamapi.Event, eventBatch)
 	for !s.closed {
 		n, st := s.stream.Next(ctx, buf)
-		for i := 0; i < n && !s.closed; i++ {
-			s.dispatch(&buf[i])
-		}
-		if n > 0 {
+		s.dispatch(buf[:n])
+		if s.closed || !st.Final() {
 			continue
 		}
 		switch st {
@@ -162,32 +159,35 @@ func (s *session) loop() sobek.Value {
 	return s.finish(false, "")
 }
 
-// dispatch pushes an event's samples, then runs the event handlers.
-func (s *session) dispatch(e *streamapi.Event) {
-	at := s.clock.time(e.TimeNS)
-	tags := s.eventTags()
-	samples := []Sample{{Metric: MetricSSEEvent, Time: at, Value: 1, Tags: tags}}
-	if s.events == 0 {
-		samples = append(samples, Sample{Metric: MetricTimeToFirstEvent, Time: at,
-			Value: span(s.requestStart(), e.TimeNS), Tags: tags})
-	} else {
-		samples = append(samples, Sample{Metric: MetricEventGap, Time: at,
-			Value: span(s.lastNS, e.TimeNS), Tags: tags})
+// dispatch runs the event handlers on one drained batch, in order, until
+// a handler closes the client, then pushes the batch's samples at once.
+func (s *session) dispatch(events []streamapi.Event) {
+	if len(events) == 0 {
+		return
 	}
-	s.events++
-	s.lastNS = e.TimeNS
-	s.in.host.Emit(samples)
-	s.callHandlers("event", s.eventObject(e))
+	if s.samples.events == 0 {
+		s.startSamples()
+	}
+	objs := newEventObjects(s.rt, s.clock, events)
+	for i := range objs {
+		if s.closed {
+			break
+		}
+		s.samples.count(&events[i])
+		s.argv[0] = objs[i].value()
+		s.callHandlers("event", s.argv[:]...)
+	}
+	s.argv[0] = nil
+	s.samples.push()
 }
 
-// eventTags are the request's tags with the status known at open, one map
-// shared by every event sample of the stream (never modified afterwards).
-func (s *session) eventTags() map[string]string {
-	if s.evTags == nil {
-		s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
-		s.evTags = s.tags.all()
-	}
-	return s.evTags
+// startSamples prepares the event samples at the first event: their tags
+// are the request's with the status known at open, one map shared by every
+// event sample of the stream (never modified afterwards).
+func (s *session) startSamples() {
+	s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
+	s.samples = eventSamples{host: s.in.host, clock: s.clock, tags: s.tags.all(),
+		gaps: s.args.eventGaps, startNS: s.requestStart()}
 }
 
 func (s *session) requestStart() uint64 {
@@ -231,6 +231,7 @@ func (s *session) failOpen(err error) sobek.Value {
 
 // finish pushes the request's samples once and builds the response.
 func (s *session) finish(failed bool, errMsg string) sobek.Value {
+	s.samples.push() // the events a throwing handler's batch dispatched
 	var t streamapi.Timings
 	if s.stream != nil {
 		t = s.stream.Timings()

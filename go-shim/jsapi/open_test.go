@@ -47,13 +47,13 @@ func TestSeedGetClosesOnID4(t *testing.T) {
 	if !st.cancelled || st.closed != 1 {
 		t.Fatalf("close() must cancel and free the stream: cancelled=%v closed=%d", st.cancelled, st.closed)
 	}
-	events := e.samplesOf(MetricSSEEvent)
-	if len(events) != 4 {
-		t.Fatalf("sse_event samples: %d", len(events))
+	if n := e.eventCount(); n != 4 {
+		t.Fatalf("sse_event count: %d", n)
 	}
-	for _, s := range events {
+	// One sample per drained batch (the fake drains 2 at a time).
+	for _, s := range e.samplesOf(MetricSSEEvent) {
 		if s.Tags["my_k6s_tag"] != "hello sse" || s.Tags["url"] != "http://h/events" || s.Tags["method"] != "GET" ||
-			s.Tags["status"] != "200" || s.Tags["vu"] != "1" || s.Value != 1 {
+			s.Tags["status"] != "200" || s.Tags["vu"] != "1" || s.Value != 2 {
 			t.Fatalf("sse_event sample %+v", s)
 		}
 	}
@@ -80,8 +80,8 @@ func TestSeedPostBody(t *testing.T) {
 	if headerPairs(req)["content-type"] != "application/json" {
 		t.Fatalf("headers %v", req["headers"])
 	}
-	if got := e.samplesOf(MetricSSEEvent); len(got) != 3 {
-		t.Fatalf("events %d", len(got))
+	if got := e.eventCount(); got != 3 {
+		t.Fatalf("events %d", got)
 	}
 }
 
@@ -148,8 +148,9 @@ func TestThrowingHandlerEndsStreamAndRethrows(t *testing.T) {
 	if !st.cancelled || st.closed != 1 {
 		t.Fatalf("stream not ended cleanly: cancelled=%v closed=%d", st.cancelled, st.closed)
 	}
-	if len(e.samplesOf(MetricHTTPReqs)) != 1 || len(e.samplesOf(MetricSSEEvent)) != 2 {
-		t.Fatalf("samples: reqs=%d events=%d", len(e.samplesOf(MetricHTTPReqs)), len(e.samplesOf(MetricSSEEvent)))
+	// The events dispatched before the throw are counted, in one sample.
+	if len(e.samplesOf(MetricHTTPReqs)) != 1 || len(e.samplesOf(MetricSSEEvent)) != 1 || e.eventCount() != 2 {
+		t.Fatalf("samples: reqs=%d events=%d", len(e.samplesOf(MetricHTTPReqs)), e.eventCount())
 	}
 }
 
@@ -304,9 +305,8 @@ func TestHTTPMetricsFromTimings(t *testing.T) {
 			t.Fatalf("%s: %+v, want %v", m, got, v)
 		}
 	}
-	gaps := e.samplesOf(MetricEventGap)
-	if len(gaps) != 2 || gaps[0].Value != 0.5 || gaps[1].Value != 0.5 {
-		t.Fatalf("gaps %+v", gaps)
+	if gaps := e.samplesOf(MetricEventGap); len(gaps) != 0 {
+		t.Fatalf("gaps without eventGaps: %+v", gaps)
 	}
 	d := e.samplesOf(MetricHTTPReqDuration)[0]
 	if d.Tags["status"] != "200" || d.Tags["expected_response"] != "true" || d.Tags["name"] != "http://h/" {
@@ -314,6 +314,34 @@ func TestHTTPMetricsFromTimings(t *testing.T) {
 	}
 	if _, has := e.samplesOf(MetricDataReceived)[0].Tags["url"]; has {
 		t.Fatal("data_received carries VU tags only")
+	}
+}
+
+// With eventGaps, each event after the first adds an sse_event_gap sample
+// (its receive time minus the previous event's), in the same Emit as its
+// batch's sse_event sample: one Emit per batch, whatever the batch size.
+func TestEventGapsOptIn(t *testing.T) {
+	for _, batch := range []int{1, 2, 64} {
+		e := newEnv(t, func() *fakeStream { s := okStream(5)(); s.batch = batch; return s })
+		var emits int
+		e.host.onEmit = func([]Sample) { emits++ }
+		e.mustRun(`sse.open("http://h/", {eventGaps: true}, c => {})`)
+		gaps := e.samplesOf(MetricEventGap)
+		if len(gaps) != 4 {
+			t.Fatalf("batch %d: gaps %+v", batch, gaps)
+		}
+		for _, g := range gaps {
+			if g.Value != 0.5 || g.Tags["status"] != "200" {
+				t.Fatalf("batch %d: gap %+v", batch, g)
+			}
+		}
+		batches := (5 + batch - 1) / batch
+		if n := len(e.samplesOf(MetricSSEEvent)); n != batches || e.eventCount() != 5 {
+			t.Fatalf("batch %d: %d sse_event samples counting %d", batch, n, e.eventCount())
+		}
+		if emits != batches+1 { // + the request's samples at the end
+			t.Fatalf("batch %d: %d Emit calls, want %d", batch, emits, batches+1)
+		}
 	}
 }
 
@@ -401,7 +429,7 @@ func TestIPAndProtoSystemTags(t *testing.T) {
 	e := newEnv(t, connected)
 	e.host.opts.SystemTags["ip"] = true
 	e.host.opts.SystemTags["proto"] = true
-	e.mustRun(`sse.open("http://h/", c => {})`)
+	e.mustRun(`sse.open("http://h/", {eventGaps: true}, c => {})`)
 	for _, m := range []string{MetricHTTPReqs, MetricHTTPReqDuration, MetricSSEEvent, MetricTimeToFirstEvent, MetricEventGap} {
 		samples := e.samplesOf(m)
 		if len(samples) == 0 {

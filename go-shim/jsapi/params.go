@@ -21,6 +21,9 @@ type openArgs struct {
 	tags    map[string]string
 	jar     sobek.Value // undefined = the VU's default jar
 	extra   map[string]any
+	// eventGaps: one sse_event_gap sample per event (param eventGaps; off
+	// by default, since k6 keeps every Trend value: see eventSamples).
+	eventGaps bool
 }
 
 // libsse options added by this module, as sse.open params (camelCase) →
@@ -41,7 +44,9 @@ var extraParams = map[string]struct {
 }
 
 // knownParams are the keys parseParams understands besides extraParams.
-var knownParams = map[string]bool{"method": true, "body": true, "headers": true, "tags": true, "jar": true}
+var knownParams = map[string]bool{
+	"method": true, "body": true, "headers": true, "tags": true, "jar": true, "eventGaps": true,
+}
 
 func parseOpenArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown func(string)) (*openArgs, error) {
 	if len(args) < 2 || len(args) > 3 {
@@ -101,6 +106,8 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 			a.tags = tags
 		case "jar":
 			a.jar = v
+		case "eventGaps":
+			a.eventGaps = v.ToBoolean()
 		}
 	}
 	return nil

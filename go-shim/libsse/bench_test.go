@@ -41,12 +41,12 @@ func BenchmarkBindingEvents(b *testing.B) {
 		}
 		got := 0
 		for {
-			n, _ := s.Next(context.Background(), buf)
-			if n == 0 {
-				break
-			}
+			n, st := s.Next(context.Background(), buf)
 			drains++
 			got += n
+			if st.Final() {
+				break
+			}
 		}
 		s.Close()
 		if got != benchEvents {

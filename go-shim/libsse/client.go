@@ -24,17 +24,19 @@ type Client struct {
 	c  *C.sse_client
 }
 
-var _ streamapi.Transport = (*Client)(nil)
+var (
+	_ streamapi.Transport = (*Client)(nil)
+	_ streamapi.Notifier  = (*Client)(nil)
+)
 
 // NewClient makes a client from libsse options JSON (nil or "{}" for the
 // defaults); docs/architecture.md lists the keys.
 func NewClient(optionsJSON []byte) (*Client, error) {
-	js, n := cBytes(optionsJSON)
-	defer C.free(js)
+	js, n := jsonArg(optionsJSON)
 	var c *C.sse_client
 	var cerr *C.sse_error
 	enterC()
-	r := C.sse_client_new((*C.uint8_t)(js), n, &c, &cerr)
+	r := C.sse_client_new(js, n, &c, &cerr)
 	leaveC()
 	if r != C.SSE_OK {
 		defer C.sse_error_free(cerr)
@@ -60,26 +62,39 @@ func (cl *Client) Start(requestJSON []byte) (streamapi.Stream, error) {
 	return cl.StartStream(requestJSON)
 }
 
+// StartNotify is Start with ready called from the poller's goroutine each
+// time the stream turns ready (see streamapi.Notifier).
+func (cl *Client) StartNotify(requestJSON []byte, ready func()) (streamapi.Stream, error) {
+	return cl.start(requestJSON, ready)
+}
+
 // StartStream is Start with the concrete type.
 func (cl *Client) StartStream(requestJSON []byte) (*Stream, error) {
+	return cl.start(requestJSON, nil)
+}
+
+func (cl *Client) start(requestJSON []byte, ready func()) (*Stream, error) {
+	p, err := thePoller.get()
+	if err != nil {
+		return nil, err
+	}
 	cl.mu.RLock()
 	defer cl.mu.RUnlock()
 	if cl.c == nil {
 		return nil, errors.New("libsse: client is closed")
 	}
-	js, n := cBytes(requestJSON)
-	defer C.free(js)
+	js, n := jsonArg(requestJSON)
 	var s *C.sse_stream
 	var cerr *C.sse_error
 	enterC()
-	r := C.sse_start(cl.c, (*C.uint8_t)(js), n, &s, &cerr)
+	r := C.sse_start(cl.c, js, n, &s, &cerr)
 	leaveC()
-	runtime.KeepAlive(cl)
+	runtime.KeepAlive(requestJSON)
 	if r != C.SSE_OK {
 		defer C.sse_error_free(cerr)
 		return nil, resultError(r, cerr)
 	}
-	return newStream(s)
+	return newStream(s, p, ready), nil
 }
 
 // NowNS reads libsse's monotonic clock (CLOCK_MONOTONIC, ns).
@@ -104,13 +119,13 @@ func NowNS() uint64 { return uint64(C.sse_now_ns()) }
 // Version is the linked library's version, e.g. "0.1.0".
 func Version() string { return C.GoString(C.sse_version()) }
 
-// cBytes copies b into C memory (freed by the caller with C.free), so that
-// C never sees a Go pointer.
-func cBytes(b []byte) (unsafe.Pointer, C.size_t) {
+// jsonArg passes a JSON document to C as Go memory: cgo allows it, since
+// it holds no Go pointer and libsse reads it during the call only.
+func jsonArg(b []byte) (*C.uint8_t, C.size_t) {
 	if len(b) == 0 {
-		return C.malloc(1), 0
+		return nil, 0
 	}
-	return C.CBytes(b), C.size_t(len(b))
+	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
 }
 
 // goBytes copies a borrowed view into a Go string.
@@ -119,18 +134,6 @@ func goBytes(b C.sse_bytes) string {
 		return ""
 	}
 	return C.GoStringN((*C.char)(unsafe.Pointer(b.ptr)), C.int(b.len))
-}
-
-// sameBytes reports whether a view holds exactly s, without copying: event
-// types and ids repeat from event to event, so their strings are reused.
-func sameBytes(b C.sse_bytes, s string) bool {
-	if int(b.len) != len(s) {
-		return false
-	}
-	if b.len == 0 {
-		return true
-	}
-	return unsafe.String((*byte)(unsafe.Pointer(b.ptr)), int(b.len)) == s
 }
 
 // copyError copies a libsse error into Go memory; nil for NULL.

@@ -3,121 +3,120 @@
 package libsse
 
 /*
-#include <stdlib.h>
 #include "sse.h"
 */
 import "C"
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"sync"
-	"syscall"
 	"unsafe"
 
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
-// batchCap is how many events one drain takes from libsse.
-const batchCap = 64
-
-// Stream is one started request. Its methods are for one goroutine at a
-// time, except Cancel (any goroutine).
+// Stream is one started request. WaitOpen, TryOpen, Next and TryNext are
+// for one goroutine at a time; Cancel, Close and Timings for any.
 type Stream struct {
-	mu     sync.Mutex // guards s: Cancel from another goroutine vs Close
+	// mu guards s: every C call on the stream runs under it, so Close
+	// (from any goroutine) never frees the stream under a running call.
+	// A reader holds it only for its non-blocking read, never while parked.
+	mu     sync.Mutex
 	s      *C.sse_stream
-	file   *os.File        // dup of libsse's eventfd, registered in Go's netpoller
-	raw    syscall.RawConn // file's raw access, used to park until readable
-	events *C.sse_event    // C array of batchCap events for sse_next_events
+	token  uint64        // the stream's token in the process's poller
+	wake   chan struct{} // the poller's wake-ups (capacity 1); Close sends one too
+	idle   bool          // the last read reported Empty: wait for a wake-up before reading
+	n      C.size_t      // sse_stream_read's count, under mu (a field: a local passed to C would be allocated per call)
 	opened bool
 	resp   streamapi.Response
 	err    *streamapi.Error
-	// Previous event's type and id: reused when they repeat.
-	lastType, lastID string
+	strs   stringCache
 }
 
 var _ streamapi.Stream = (*Stream)(nil)
 
-func newStream(s *C.sse_stream) (*Stream, error) {
-	st := &Stream{s: s}
-	st.events = (*C.sse_event)(C.malloc(C.size_t(batchCap) * C.size_t(unsafe.Sizeof(C.sse_event{}))))
-	// Waiting goes through the netpoller on a duplicate of the stream's fd,
-	// so a parked stream holds no thread. libsse owns the original; closing
-	// our duplicate never touches it. If that is impossible, waits fall
-	// back to short blocking C calls (correct, but one thread per waiter).
-	// The syscalls below can stall like C calls do: same gate.
-	enterC()
-	defer leaveC()
-	if fd := int(C.sse_stream_fd(s)); fd >= 0 {
-		if dup, err := syscall.Dup(fd); err == nil {
-			syscall.CloseOnExec(dup)
-			if err := syscall.SetNonblock(dup, true); err == nil {
-				st.file = os.NewFile(uintptr(dup), "libsse-stream")
-				if raw, err := st.file.SyscallConn(); err == nil {
-					st.raw = raw
-				}
-			} else {
-				_ = syscall.Close(dup)
-			}
-		}
-	}
+// newStream attaches a started stream to the process's poller.
+func newStream(s *C.sse_stream, p *poller, notify func()) *Stream {
+	st := &Stream{s: s, wake: make(chan struct{}, 1)}
+	st.token = p.attach(s, waker{ch: st.wake, notify: notify})
 	runtime.SetFinalizer(st, (*Stream).Close)
-	return st, nil
+	return st
 }
 
-// park calls try until it reports done, parking the goroutine on the
-// stream's fd in between. A done ctx cancels the stream, which makes the fd
-// readable and try report the cancellation.
-func (st *Stream) park(ctx context.Context, try func(wait int32) bool) {
-	if try(0) {
-		return
+// Ready receives a value each time the stream turns ready (see
+// streamapi.Stream); a parked WaitOpen or Next waits on it.
+func (st *Stream) Ready() <-chan struct{} { return st.wake }
+
+// park waits for the stream's next wake-up. A done ctx cancels the stream
+// instead, which the read that follows reports. Nothing is allocated or
+// registered: a select on two channels.
+func (st *Stream) park(ctx context.Context) {
+	select {
+	case <-st.wake:
+	case <-ctx.Done():
+		st.Cancel()
 	}
-	stop := context.AfterFunc(ctx, st.Cancel)
-	defer stop()
-	if st.raw != nil {
-		err := st.raw.Read(func(uintptr) bool { return try(0) })
-		if err == nil {
-			return
-		}
-	}
-	for !try(50) {
+}
+
+// cancelIfDone cancels the stream when ctx is done, without parking: a
+// stream whose events never stop coming still notices the end of its VU.
+func (st *Stream) cancelIfDone(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+		st.Cancel()
+	default:
 	}
 }
 
 // WaitOpen parks until the response headers are in or the request failed.
 func (st *Stream) WaitOpen(ctx context.Context) error {
-	if st.opened {
-		return nil
-	}
-	var r C.enum_sse_result
-	st.park(ctx, func(wait int32) bool {
-		if wait != 0 {
-			r = C.sse_stream_wait_open(st.s, C.int32_t(wait)) // blocking fallback: outside the gate
-		} else {
-			enterC()
-			r = C.sse_stream_wait_open(st.s, 0)
-			leaveC()
+	st.cancelIfDone(ctx)
+	for {
+		done, err := st.TryOpen()
+		if done {
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
 		}
-		runtime.KeepAlive(st)
-		return r != C.SSE_TIMEOUT
-	})
-	if r == C.SSE_OK {
-		st.opened = true
-		st.readResponse()
-		return nil
+		st.park(ctx)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if e := copyError(C.sse_stream_error(st.s)); e != nil {
-		runtime.KeepAlive(st)
-		st.err = e
-		return e
-	}
-	return &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: open failed: " + resultName(r)}
 }
 
+// TryOpen reports whether the open completed, and how, without parking.
+func (st *Stream) TryOpen() (bool, error) {
+	if st.opened {
+		return true, nil
+	}
+	if st.err != nil {
+		return true, st.err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.s == nil {
+		return true, &streamapi.Error{Kind: streamapi.KindCancelled, Message: "libsse: stream closed"}
+	}
+	enterC()
+	r := C.sse_stream_wait_open(st.s, 0)
+	leaveC()
+	switch r {
+	case C.SSE_TIMEOUT:
+		return false, nil
+	case C.SSE_OK:
+		st.opened = true
+		st.readResponse()
+		return true, nil
+	}
+	if e := copyError(C.sse_stream_error(st.s)); e != nil {
+		st.err = e
+	} else {
+		st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: open failed: " + resultName(r)}
+	}
+	return true, st.err
+}
+
+// readResponse copies the status and headers (under st.mu).
 func (st *Stream) readResponse() {
 	enterC()
 	defer leaveC()
@@ -132,85 +131,76 @@ func (st *Stream) readResponse() {
 	}
 	n := int(C.sse_stream_header_count(st.s))
 	st.resp.Headers = make([]streamapi.Header, 0, n)
+	var name, value C.sse_bytes
 	for i := 0; i < n; i++ {
-		var name, value C.sse_bytes
 		if C.sse_stream_header(st.s, C.size_t(i), &name, &value) == C.SSE_OK {
 			st.resp.Headers = append(st.resp.Headers, streamapi.Header{Name: goBytes(name), Value: goBytes(value)})
 		}
 	}
-	runtime.KeepAlive(st)
 }
 
 // Response is the status and headers; valid once WaitOpen returned nil.
 func (st *Stream) Response() streamapi.Response { return st.resp }
 
-// Next parks until events are queued, then copies up to len(out) of them
-// (at most 64 per call) into out.
+// Next parks until events are queued or the stream stopped, then returns
+// up to len(out) of them (at most 64) with the state after them. A
+// wake-up costs one C call, which brings the events and the state.
 func (st *Stream) Next(ctx context.Context, out []streamapi.Event) (int, streamapi.Status) {
-	if st.s == nil {
-		return 0, streamapi.Cancelled
+	st.cancelIfDone(ctx)
+	for {
+		if st.idle {
+			st.park(ctx)
+		}
+		n, status := st.TryNext(out)
+		if n > 0 || status != streamapi.Empty {
+			return n, status
+		}
 	}
+}
+
+// TryNext reads what is queued without parking: one sse_stream_read.
+func (st *Stream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
 	capacity := min(len(out), batchCap)
 	if capacity == 0 {
 		return 0, streamapi.More
 	}
-	var r C.enum_sse_result
-	var n C.size_t
-	st.park(ctx, func(wait int32) bool {
-		if wait != 0 {
-			// The blocking fallback waits outside the gate.
-			r = C.sse_next_events(st.s, C.int32_t(wait), st.events, C.size_t(capacity), &n)
-		} else {
-			enterC()
-			r = C.sse_next_events(st.s, 0, st.events, C.size_t(capacity), &n)
-			leaveC()
-		}
-		if r == C.SSE_OK {
-			st.copyEvents(out[:n])
-		}
-		runtime.KeepAlive(st)
-		return r != C.SSE_TIMEOUT
-	})
+	views := getViews()
+	defer putViews(views)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.s == nil {
+		return 0, streamapi.Cancelled
+	}
+	enterC()
+	r := C.sse_stream_read(st.s, 0, views, C.size_t(capacity), &st.n)
+	leaveC()
+	n := st.n
+	if r == C.SSE_OK || r == C.SSE_TIMEOUT || r == C.SSE_END || r == C.SSE_ERR_STREAM || r == C.SSE_CANCELLED {
+		st.strs.copyEvents(out[:n], unsafe.Slice(views, n))
+	} else {
+		n = 0
+	}
+	st.idle = r == C.SSE_TIMEOUT
 	switch r {
 	case C.SSE_OK:
 		return int(n), streamapi.More
+	case C.SSE_TIMEOUT:
+		return int(n), streamapi.Empty
 	case C.SSE_END:
-		return 0, streamapi.End
+		return int(n), streamapi.End
 	case C.SSE_CANCELLED:
-		return 0, streamapi.Cancelled
+		return int(n), streamapi.Cancelled
 	case C.SSE_ERR_STREAM:
-		st.err = copyError(C.sse_stream_error(st.s))
-		runtime.KeepAlive(st)
+		if st.err == nil {
+			st.err = copyError(C.sse_stream_error(st.s))
+		}
 		if st.err == nil {
 			st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: stream failed"}
 		}
-		return 0, streamapi.Failed
+		return int(n), streamapi.Failed
 	default:
 		st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: " + resultName(r)}
 		return 0, streamapi.Failed
-	}
-}
-
-// copyEvents copies the borrowed views of the drained events into Go
-// strings before any other call on the stream can invalidate them.
-func (st *Stream) copyEvents(out []streamapi.Event) {
-	events := unsafe.Slice(st.events, len(out))
-	for i := range out {
-		ev := &events[i]
-		if !sameBytes(ev._type, st.lastType) {
-			st.lastType = goBytes(ev._type)
-		}
-		if !sameBytes(ev.id, st.lastID) {
-			st.lastID = goBytes(ev.id)
-		}
-		out[i] = streamapi.Event{
-			Type:    st.lastType,
-			Data:    goBytes(ev.data),
-			ID:      st.lastID,
-			Comment: goBytes(ev.comment),
-			Retry:   int64(ev.retry_ms),
-			TimeNS:  uint64(ev.time_ns),
-		}
 	}
 }
 
@@ -228,7 +218,6 @@ func (st *Stream) Timings() streamapi.Timings {
 	enterC()
 	C.sse_stream_timings(st.s, &t)
 	leaveC()
-	runtime.KeepAlive(st)
 	return streamapi.Timings{
 		Start: uint64(t.start_ns), DNSDone: uint64(t.dns_done_ns), ConnectDone: uint64(t.connect_done_ns),
 		TLSDone: uint64(t.tls_done_ns), RequestSent: uint64(t.request_sent_ns), Headers: uint64(t.headers_ns),
@@ -238,7 +227,7 @@ func (st *Stream) Timings() streamapi.Timings {
 	}
 }
 
-// Cancel interrupts the stream (waiters see Cancelled); any goroutine,
+// Cancel interrupts the stream (its reader sees Cancelled); any goroutine,
 // idempotent, a no-op after Close.
 func (st *Stream) Cancel() {
 	st.mu.Lock()
@@ -247,26 +236,27 @@ func (st *Stream) Cancel() {
 		enterC()
 		C.sse_cancel(st.s)
 		leaveC()
-		runtime.KeepAlive(st)
 	}
 }
 
-// Close cancels the stream if it still runs and frees it; idempotent.
+// Close cancels the stream if it still runs and frees it; idempotent, any
+// goroutine. A goroutine parked in WaitOpen or Next wakes and sees
+// Cancelled.
 func (st *Stream) Close() {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if st.s == nil {
+		st.mu.Unlock()
 		return
 	}
 	enterC()
-	if st.file != nil {
-		_ = st.file.Close()
-		st.file, st.raw = nil, nil
-	}
-	C.sse_close(st.s)
+	C.sse_close(st.s) // withdraws the stream's token from the poller
 	leaveC()
 	st.s = nil
-	C.free(unsafe.Pointer(st.events))
-	st.events = nil
+	st.mu.Unlock()
+	thePoller.remove(st.token)
+	select {
+	case st.wake <- struct{}{}:
+	default:
+	}
 	runtime.SetFinalizer(st, nil)
 }

@@ -53,10 +53,13 @@ func drain(t *testing.T, s *libsse.Stream) ([]streamapi.Event, streamapi.Status)
 	buf := make([]streamapi.Event, 16)
 	for {
 		n, st := s.Next(ctx, buf)
-		if n == 0 {
-			return all, st
+		if n == 0 && !st.Final() {
+			t.Fatalf("Next returned no event and the non-final state %v", st)
 		}
 		all = append(all, buf[:n]...)
+		if st.Final() {
+			return all, st
+		}
 	}
 }
 

@@ -27,38 +27,76 @@ type Transport interface {
 }
 
 // Stream is one request and its event stream. Its methods are called from
-// one goroutine, except Cancel, which any goroutine may call.
+// one goroutine, except Cancel and Close, which any goroutine may call
+// (Close also wakes a goroutine parked in WaitOpen or Next).
+//
+// A stream is read either by a goroutine that parks in WaitOpen and Next,
+// or without ever parking: TryOpen and TryNext, called again each time the
+// stream turns ready (Ready, or the function given to StartNotify).
 type Stream interface {
 	// WaitOpen parks until the response headers are in (nil) or the request
 	// failed (*Error). A done ctx cancels the stream and returns ctx.Err().
 	WaitOpen(ctx context.Context) error
+	// TryOpen is WaitOpen without parking: false while the headers are not
+	// in yet; then true and WaitOpen's result.
+	TryOpen() (bool, error)
 	// Response returns the status and headers once WaitOpen returned nil.
 	Response() Response
-	// Next parks until at least one event is queued, then copies up to
-	// len(out) of them into out. It returns the number copied and, when n is
-	// 0, why the stream stopped: End, Failed (see Err), or Cancelled.
-	// A done ctx cancels the stream.
+	// Next parks until events are queued or the stream stopped, then copies
+	// up to len(out) events into out and returns how many, with the
+	// stream's state after them: More or Empty (keep reading), or the final
+	// End, Failed (see Err) or Cancelled, which come with the last events.
+	// It never returns (0, More) or (0, Empty). A done ctx cancels the
+	// stream.
 	Next(ctx context.Context, out []Event) (int, Status)
+	// TryNext is Next without parking: (0, Empty) when nothing is queued.
+	// After Empty, the stream's next turn to ready signals Ready (and calls
+	// the StartNotify function); after More, call again at once.
+	TryNext(out []Event) (int, Status)
+	// Ready receives a value when the stream turns ready: its open completed,
+	// events were queued after a read that reported Empty, or it stopped.
+	// A value may be stale (a read already took what it announced): read,
+	// and wait again on Empty.
+	Ready() <-chan struct{}
 	// Err is the failure once Next returned Failed.
 	Err() *Error
 	// Timings returns a snapshot of the stream's timings and byte counts.
 	Timings() Timings
 	// Cancel interrupts the stream from any goroutine; idempotent.
 	Cancel()
-	// Close frees the stream; idempotent.
+	// Close frees the stream; idempotent; any goroutine.
 	Close()
 }
 
-// Status says why Next returned no event.
+// Notifier is a Transport whose streams can report readiness by calling a
+// function instead of (as well as) through Ready: for a consumer that runs
+// many streams on one event loop and never parks a goroutine per stream.
+type Notifier interface {
+	// StartNotify is Start with ready called, from another goroutine, each
+	// time the stream turns ready (when Ready would receive). ready must
+	// not block; it may run once more after Close returned.
+	StartNotify(optionsJSON []byte, ready func()) (Stream, error)
+}
+
+// Status is a stream's state after a read.
 type Status int
 
-// Next outcomes.
+// Read outcomes.
 const (
+	// More events may be queued: read again now.
 	More Status = iota
+	// End: the stream ended cleanly; no more events.
 	End
+	// Failed: the stream failed; Err tells why.
 	Failed
+	// Cancelled: Cancel or Close was called, or Next's ctx was done.
 	Cancelled
+	// Empty: nothing more is queued now.
+	Empty
 )
+
+// Final reports whether no event can follow.
+func (s Status) Final() bool { return s == End || s == Failed || s == Cancelled }
 
 // Header is one response header line, in the order received.
 type Header struct {

@@ -90,6 +90,16 @@ func (h *Host) Samples(metric string) []jsapi.Sample {
 	return out
 }
 
+// Sum is the sum of one metric's sample values: for sse_event, which has
+// one sample per drained batch, the number of events.
+func (h *Host) Sum(metric string) float64 {
+	sum := 0.0
+	for _, s := range h.Samples(metric) {
+		sum += s.Value
+	}
+	return sum
+}
+
 // Warnings returns the logged warnings.
 func (h *Host) Warnings() []string {
 	h.mu.Lock()

@@ -1,0 +1,52 @@
+package jsapi
+
+import "github.com/libsse/libsse/go-shim/streamapi"
+
+// eventSamples are the metric samples of one stream's events, collected
+// while a drained batch is dispatched and pushed with one Emit per batch:
+//
+//   - sse_event: one sample per batch whose value is the number of events
+//     dispatched (a Counter sums values, so totals and rates are xk6-sse's);
+//   - sse_time_to_first_event: one sample, at the first event;
+//   - sse_event_gap: one sample per event after the first, only when the
+//     script asked (the eventGaps param). k6 keeps every value of a Trend
+//     for the end-of-test summary, so a sample per event would make k6's
+//     memory grow with the number of events (about 30 bytes each).
+type eventSamples struct {
+	host    Host
+	clock   wallClock
+	tags    map[string]string // shared by every sample of the stream (hosts cache by identity)
+	gaps    bool
+	startNS uint64 // request start, for the time to first event
+	events  int    // events counted so far
+	lastNS  uint64 // receive time of the last event counted
+	pending int    // events counted since the last push
+	batch   []Sample
+}
+
+// count adds one dispatched event's samples to the batch.
+func (m *eventSamples) count(e *streamapi.Event) {
+	if m.events == 0 {
+		m.batch = append(m.batch, Sample{Metric: MetricTimeToFirstEvent, Time: m.clock.time(e.TimeNS),
+			Value: span(m.startNS, e.TimeNS), Tags: m.tags})
+	} else if m.gaps {
+		m.batch = append(m.batch, Sample{Metric: MetricEventGap, Time: m.clock.time(e.TimeNS),
+			Value: span(m.lastNS, e.TimeNS), Tags: m.tags})
+	}
+	m.events++
+	m.pending++
+	m.lastNS = e.TimeNS
+}
+
+// push emits the batch's samples, if any.
+func (m *eventSamples) push() {
+	if m.pending == 0 {
+		return
+	}
+	m.batch = append(m.batch, Sample{Metric: MetricSSEEvent, Time: m.clock.time(m.lastNS),
+		Value: float64(m.pending), Tags: m.tags})
+	m.host.Emit(m.batch)
+	clear(m.batch)
+	m.batch = m.batch[:0]
+	m.pending = 0
+}

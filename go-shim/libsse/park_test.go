@@ -1,0 +1,457 @@
+package libsse_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/libsse/libsse/go-shim/libsse"
+	"github.com/libsse/libsse/go-shim/streamapi"
+)
+
+// The boundaries of the binding's wake-ups: many streams parked at once,
+// each woken for its own events; a parked read stopped by Cancel, Close or
+// its context; the final state delivered with the last batch; and the
+// non-blocking way in (TryOpen/TryNext with Ready or a StartNotify
+// function).
+
+// silentServer accepts connections and never answers, so an open stays
+// pending. It stops with the test.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String() + "/events"
+}
+
+// parked runs f on its own goroutine and returns a channel that receives
+// its result; the caller fails if f returns within settle (it must park).
+func parked[T any](t *testing.T, settle time.Duration, f func() T) <-chan T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case v := <-done:
+		t.Fatalf("returned without parking: %v", v)
+	case <-time.After(settle):
+	}
+	return done
+}
+
+func await[T any](t *testing.T, what string, done <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not wake the parked call", what)
+		panic("unreachable")
+	}
+}
+
+type readResult struct {
+	n  int
+	st streamapi.Status
+}
+
+// openStall starts /fault/stall?after=n and reads its n events, leaving
+// the stream running and empty.
+func openStall(t *testing.T, c *libsse.Client, n int) *libsse.Stream {
+	t.Helper()
+	s := start(t, c, map[string]any{"url": fmt.Sprintf("%s/fault/stall?after=%d", server.URL, n)})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitOpen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]streamapi.Event, 8)
+	for got := 0; got < n; {
+		k, st := s.Next(ctx, buf)
+		if st.Final() {
+			t.Fatalf("stall stream stopped after %d events: %v", got, st)
+		}
+		got += k
+	}
+	return s
+}
+
+func TestManyParkedStreamsEachWokenForItsEvents(t *testing.T) {
+	const streams, events = 200, 20
+	c := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, streams)
+	for i := 0; i < streams; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			// Interleaved intervals: the streams turn ready at different moments.
+			s, err := c.StartStream([]byte(fmt.Sprintf(`{"url": "%s/events?count=%d&ids=1&interval_ms=%d"}`,
+				server.URL, events, 2+i%7)))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			if err := s.WaitOpen(ctx); err != nil {
+				errs <- err
+				return
+			}
+			buf := make([]streamapi.Event, 4)
+			next := 1
+			for {
+				n, st := s.Next(ctx, buf)
+				for _, e := range buf[:n] {
+					if e.ID != fmt.Sprint(next) {
+						errs <- fmt.Errorf("stream %d: event id %s, want %d", i, e.ID, next)
+						return
+					}
+					next++
+				}
+				if st.Final() {
+					if st != streamapi.End || next != events+1 {
+						errs <- fmt.Errorf("stream %d: %v after %d events", i, st, next-1)
+					}
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestCancelWakesAParkedNext(t *testing.T) {
+	c := newClient(t)
+	s := openStall(t, c, 1)
+	done := parked(t, 100*time.Millisecond, func() readResult {
+		n, st := s.Next(context.Background(), make([]streamapi.Event, 4))
+		return readResult{n, st}
+	})
+	s.Cancel()
+	if r := await(t, "Cancel", done); r.n != 0 || r.st != streamapi.Cancelled {
+		t.Fatalf("after Cancel: %+v", r)
+	}
+}
+
+func TestCloseWakesAParkedNext(t *testing.T) {
+	c := newClient(t)
+	s := openStall(t, c, 2)
+	done := parked(t, 100*time.Millisecond, func() readResult {
+		n, st := s.Next(context.Background(), make([]streamapi.Event, 4))
+		return readResult{n, st}
+	})
+	s.Close()
+	if r := await(t, "Close", done); r.n != 0 || r.st != streamapi.Cancelled {
+		t.Fatalf("after Close: %+v", r)
+	}
+	if n, st := s.TryNext(make([]streamapi.Event, 1)); n != 0 || st != streamapi.Cancelled {
+		t.Fatalf("TryNext after Close: %d %v", n, st)
+	}
+}
+
+func TestContextDoneWakesAParkedNext(t *testing.T) {
+	c := newClient(t)
+	s := openStall(t, c, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := parked(t, 100*time.Millisecond, func() readResult {
+		n, st := s.Next(ctx, make([]streamapi.Event, 4))
+		return readResult{n, st}
+	})
+	cancel()
+	if r := await(t, "ctx", done); r.n != 0 || r.st != streamapi.Cancelled {
+		t.Fatalf("after ctx done: %+v", r)
+	}
+}
+
+// A done context stops a stream whose events never stop coming: Next
+// checks it even when it does not park.
+func TestContextDoneStopsABusyStream(t *testing.T) {
+	c := newClient(t)
+	s := start(t, c, map[string]any{"url": server.URL + "/events?count=0&interval_ms=0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.WaitOpen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]streamapi.Event, 64)
+	for i := 0; i < 3; i++ {
+		if _, st := s.Next(ctx, buf); st.Final() {
+			t.Fatalf("endless stream stopped: %v", st)
+		}
+	}
+	cancel()
+	if n, st := s.Next(ctx, buf); n != 0 || st != streamapi.Cancelled {
+		t.Fatalf("after ctx done: %d %v", n, st)
+	}
+}
+
+func TestParkedWaitOpenWokenByCancelCloseAndContext(t *testing.T) {
+	url := silentServer(t)
+	c := newClient(t)
+	for _, how := range []string{"cancel", "close", "ctx"} {
+		s := start(t, c, map[string]any{"url": url})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := parked(t, 100*time.Millisecond, func() error { return s.WaitOpen(ctx) })
+		switch how {
+		case "cancel":
+			s.Cancel()
+		case "close":
+			s.Close()
+		case "ctx":
+			cancel()
+		}
+		err := await(t, how, done)
+		cancel()
+		if err == nil {
+			t.Fatalf("%s: WaitOpen returned nil", how)
+		}
+		if how == "ctx" && !errors.Is(err, context.Canceled) {
+			t.Fatalf("ctx: %v", err)
+		}
+	}
+}
+
+// waitFinished waits (bounded) until libsse has stamped the stream's end,
+// so everything it will ever deliver is queued.
+func waitFinished(t *testing.T, s *libsse.Stream) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Timings().End == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("stream did not finish")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestEndComesWithTheLastBatch(t *testing.T) {
+	c := newClient(t)
+	s := start(t, c, map[string]any{"url": server.URL + "/events?count=5"})
+	if err := s.WaitOpen(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFinished(t, s)
+	buf := make([]streamapi.Event, 16)
+	if n, st := s.Next(context.Background(), buf); n != 5 || st != streamapi.End || !strings.HasPrefix(buf[4].Data, "5:") {
+		t.Fatalf("one read: %d events, %v", n, st)
+	}
+	// The final state stays.
+	if n, st := s.TryNext(buf); n != 0 || st != streamapi.End {
+		t.Fatalf("after the end: %d %v", n, st)
+	}
+}
+
+func TestFailureComesWithTheLastBatch(t *testing.T) {
+	c := newClient(t)
+	s := start(t, c, map[string]any{"url": server.URL + "/fault/bad-chunked"})
+	if err := s.WaitOpen(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFinished(t, s)
+	buf := make([]streamapi.Event, 16)
+	n, st := s.Next(context.Background(), buf)
+	if n != 1 || st != streamapi.Failed || buf[0].Data != "1" {
+		t.Fatalf("one read: %d events %+v, %v", n, buf[:n], st)
+	}
+	if e := s.Err(); e == nil || e.Kind != streamapi.KindProtocol {
+		t.Fatalf("error %+v", e)
+	}
+}
+
+// The same events as a parked reader, read without parking: TryNext until
+// Empty, then wait on Ready.
+func TestTryNextWithReady(t *testing.T) {
+	c := newClient(t)
+	s := start(t, c, map[string]any{"url": server.URL + "/events?count=30&ids=1&interval_ms=2"})
+	timeout := time.After(10 * time.Second)
+	wait := func() {
+		select {
+		case <-s.Ready():
+		case <-timeout:
+			t.Fatal("no wake-up")
+		}
+	}
+	for {
+		done, err := s.TryOpen()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		wait()
+	}
+	buf := make([]streamapi.Event, 64)
+	got, empties := 0, 0
+	for {
+		n, st := s.TryNext(buf)
+		for _, e := range buf[:n] {
+			got++
+			if e.ID != fmt.Sprint(got) {
+				t.Fatalf("event %s, want %d", e.ID, got)
+			}
+		}
+		if st.Final() {
+			if st != streamapi.End || got != 30 {
+				t.Fatalf("%v after %d events", st, got)
+			}
+			break
+		}
+		if st == streamapi.Empty {
+			empties++
+			wait()
+		}
+	}
+	if empties == 0 {
+		t.Fatal("a paced stream never ran empty: the test did not wait on Ready")
+	}
+}
+
+// A StartNotify function is called when the stream turns ready, from the
+// poller's goroutine; the reader reads without parking.
+func TestStartNotifyCallsTheFunction(t *testing.T) {
+	c := newClient(t)
+	var calls atomic.Int64
+	ready := make(chan struct{}, 1)
+	st, err := c.StartNotify([]byte(`{"url": "`+server.URL+`/events?count=10&interval_ms=3"}`), func() {
+		calls.Add(1)
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	timeout := time.After(10 * time.Second)
+	for {
+		done, err := st.TryOpen()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		select {
+		case <-ready:
+		case <-timeout:
+			t.Fatal("no call for the open")
+		}
+	}
+	buf := make([]streamapi.Event, 64)
+	got := 0
+	for {
+		n, s := st.TryNext(buf)
+		got += n
+		if s.Final() {
+			if s != streamapi.End || got != 10 {
+				t.Fatalf("%v after %d events", s, got)
+			}
+			break
+		}
+		if s == streamapi.Empty {
+			select {
+			case <-ready:
+			case <-timeout:
+				t.Fatalf("no call after %d events", got)
+			}
+		}
+	}
+	if calls.Load() < 2 {
+		t.Fatalf("%d calls", calls.Load())
+	}
+}
+
+// fds counts this process's open file descriptors.
+func fds(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// A parked stream costs its socket and no other fd: the poller's one fd is
+// shared by all of them.
+func TestParkedStreamsHoldOnlyTheirSockets(t *testing.T) {
+	const streams = 300
+	c := newClient(t)
+	// The poller's fd exists once any stream was started.
+	openStall(t, c, 0).Close()
+	before := fds(t)
+	all := make([]*libsse.Stream, streams)
+	for i := range all {
+		all[i] = openStall(t, c, 1)
+	}
+	during := fds(t)
+	for _, s := range all {
+		s.Close()
+	}
+	t.Logf("fds: %d before, %d with %d parked streams", before, during, streams)
+	if extra := during - before - streams; extra > 2 || extra < -2 {
+		t.Fatalf("%d streams added %d fds (%d beyond one socket each)", streams, during-before, extra)
+	}
+}
+
+// pollerRunning reports whether the poller's goroutine exists.
+func pollerRunning() bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "libsse.(*poller).run")
+}
+
+// The poller's goroutine runs while streams are open, stops after the last
+// one closed, and starts again for the next stream.
+func TestPollerGoroutineLivesWhileStreamsAreOpen(t *testing.T) {
+	c := newClient(t)
+	for round := 0; round < 3; round++ {
+		s := openStall(t, c, 1)
+		if !pollerRunning() {
+			t.Fatalf("round %d: no poller goroutine with a stream open", round)
+		}
+		s.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for pollerRunning() {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the poller goroutine outlived the last stream", round)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
