@@ -120,12 +120,12 @@ func TestOpenAI(t *testing.T) {
 		events []ev
 		w      want
 	}{{
-		name: "role-only first chunk long before the first token is not a token",
+		name:   "role-only first chunk long before the first token is not a token",
 		events: []ev{{"", oaRole, 2}, {"", oaTok, 150}, {"", oaTok, 165}, {"", oaTok, 181}, {"", oaStop, 181}, {"", oaUsage, 181}, {"", "[DONE]", 181}},
 		w: want{id: "chatcmpl-AbC", steps: []StepKind{O, C, C, C, O, O, D}, ttftMS: 150, gapsMS: []float64{15, 16},
 			tokens: 7, source: TokensFromUsage, inputTokens: 12, finish: FinishStop, done: true},
 	}, {
-		name: "empty deltas are not tokens",
+		name:   "empty deltas are not tokens",
 		events: []ev{{"", oaRole, 1}, {"", oaEmpty, 2}, {"", oaEmpty, 3}, {"", oaTok, 100}, {"", oaEmpty, 110}, {"", oaTok, 120}, {"", oaStop, 120}, {"", "[DONE]", 120}},
 		w: want{id: "chatcmpl-AbC", steps: []StepKind{O, O, O, C, O, C, O, D}, ttftMS: 100, gapsMS: []float64{20},
 			tokens: 2, source: TokensFromChunks, inputTokens: -1, finish: FinishStop, done: true},

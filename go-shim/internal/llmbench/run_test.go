@@ -50,7 +50,10 @@ func TestEveryFormatPairsWithTheTruth(t *testing.T) {
 		}
 		var r struct {
 			Paired, UnmatchedClient, ItlCountMismatch int
-			TTFT, ITL, Send, Receive                  struct{ Count int; Min float64 }
+			TTFT, ITL, Send, Receive                  struct {
+				Count int
+				Min   float64
+			}
 		}
 		var raw map[string]json.RawMessage
 		if err := json.Unmarshal(out, &raw); err != nil {
