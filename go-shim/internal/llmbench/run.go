@@ -53,6 +53,9 @@ func (cfg config) request(i int) ([]byte, error) {
 		body["messages"] = msgs
 		body["max_tokens"] = cfg.maxTokens
 		body["stream_options"] = map[string]any{"include_usage": true}
+		// As guidellm asks vLLM: exactly max_tokens tokens, so both clients
+		// stream the same lengths.
+		body["ignore_eos"] = true
 	}
 	b, err := json.Marshal(body)
 	if err != nil {

@@ -65,8 +65,11 @@ pub struct Truth {
 }
 
 pub fn read(input: impl BufRead) -> Result<Truth, String> {
-    // Stream id → request; streams are interleaved in the file.
+    // Stream id → request; streams are interleaved in the file. A stream's
+    // request line comes before its events, so a second request line for the
+    // same stream number is a later server run appending to the same file.
     let mut streams: HashMap<u64, TruthRequest> = HashMap::new();
+    let mut finished: Vec<TruthRequest> = Vec::new();
     for (n, line) in input.lines().enumerate() {
         let line = line.map_err(|e| format!("truth log: {e}"))?;
         if line.trim().is_empty() {
@@ -76,6 +79,9 @@ pub fn read(input: impl BufRead) -> Result<Truth, String> {
             .map_err(|e| format!("truth log line {}: {e}", n + 1))?;
         match l.kind {
             Some("request") => {
+                if let Some(earlier) = streams.remove(&l.stream) {
+                    finished.push(earlier);
+                }
                 if let (Some(id), Some(format)) = (l.id, l.format) {
                     let r = streams.entry(l.stream).or_default();
                     r.id = id.to_owned();
@@ -96,7 +102,7 @@ pub fn read(input: impl BufRead) -> Result<Truth, String> {
     let mut by_id = HashMap::with_capacity(streams.len());
     let mut duplicates = 0;
     let mut dup_ids = Vec::new();
-    for (_, r) in streams {
+    for r in finished.into_iter().chain(streams.into_values()) {
         if r.id.is_empty() {
             continue; // not an LLM stream
         }
@@ -136,6 +142,19 @@ mod tests {
         assert_eq!(r.content_tokens, 3);
         assert_eq!(r.ttft_ms(), Some(150.0));
         assert_eq!(r.gaps_ms(), vec![15.0]);
+    }
+
+    #[test]
+    fn a_log_appended_by_two_runs_keeps_their_streams_apart() {
+        let log = r#"{"stream":1,"kind":"request","mono_ns":0,"format":"openai-chat","id":"chatcmpl-run1"}
+{"stream":1,"seq":1,"kind":"content","tokens":1,"mono_ns":100000000}
+{"stream":1,"kind":"request","mono_ns":5000000000,"format":"openai-chat","id":"chatcmpl-run2"}
+{"stream":1,"seq":1,"kind":"content","tokens":1,"mono_ns":5200000000}
+"#;
+        let t = read(log.as_bytes()).unwrap();
+        assert_eq!(t.by_id["chatcmpl-run1"].ttft_ms(), Some(100.0));
+        assert_eq!(t.by_id["chatcmpl-run2"].ttft_ms(), Some(200.0));
+        assert_eq!(t.by_id["chatcmpl-run2"].content_mono_ns.len(), 1);
     }
 
     #[test]
