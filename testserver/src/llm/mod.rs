@@ -22,7 +22,6 @@ pub use format::Format;
 
 use errors::ApiError;
 use generate::{fnv1a, generate, Completion};
-use request::LlmRequest;
 use stream::{Gaps, LlmStream};
 use tokenizer::count_tokens;
 use wire::{AnthropicWire, ChunkWriter, OpenAiWire, ResponsesWire, Wire};
@@ -75,7 +74,18 @@ pub async fn handle(
     if !req.stream {
         return match format {
             Format::Chat | Format::Completions => {
-                whole(format, &req, &id, created, &completion, prompt_tokens, gaps, received).await
+                // Sent once the whole completion would have streamed.
+                let chunks = completion
+                    .tokens
+                    .len()
+                    .div_ceil(req.knobs.tokens_per_chunk as usize);
+                let mut gaps = gaps;
+                let mut at = received.at + req.knobs.ttft_for(prompt_tokens);
+                for _ in 1..chunks {
+                    at += gaps.next();
+                }
+                tokio::time::sleep_until(at).await;
+                whole(format, &req.model, &id, created, &completion, prompt_tokens)
             }
             _ => ApiError::invalid(
                 "sse-testserver serves this API streaming only: set \"stream\": true.",
@@ -119,25 +129,15 @@ pub async fn handle(
     event_stream(stream.boxed(), stream_id)
 }
 
-/// The non-streaming `chat.completion` or `text_completion` object, sent
-/// once the whole completion would have streamed.
-#[allow(clippy::too_many_arguments)]
-async fn whole(
+/// The non-streaming `chat.completion` or `text_completion` object.
+fn whole(
     format: Format,
-    req: &LlmRequest,
+    model: &str,
     id: &str,
     created: u64,
     c: &Completion,
     prompt_tokens: u64,
-    mut gaps: Gaps,
-    received: &Received,
 ) -> Response<RespBody> {
-    let chunks = c.tokens.len().div_ceil(req.knobs.tokens_per_chunk as usize);
-    let mut at = received.at + req.knobs.ttft_for(prompt_tokens);
-    for _ in 1..chunks {
-        at += gaps.next();
-    }
-    tokio::time::sleep_until(at).await;
     let chat = format == Format::Chat;
     let head = wire::Head {
         id,
@@ -147,7 +147,7 @@ async fn whole(
             "text_completion"
         },
         created,
-        model: &req.model,
+        model,
         system_fingerprint: wire::FINGERPRINT,
     };
     let mut v = serde_json::to_value(&head).unwrap_or_else(|_| json!({}));
