@@ -10,30 +10,48 @@ import "github.com/libsse/libsse/go-shim/streamapi"
 // `message_stop` ends; `error` (`{"error":{"type","message"}}`) is an error.
 func (r *Reader) anthropicEvent(ev *streamapi.Event) StepKind {
 	p := scanner{s: ev.Data}
-	if !p.open('{') {
+	if p.peek() != '{' {
 		return StepMalformed
 	}
-	var typ, text, stop, errType, errMsg string
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			break
-		}
+	var typ, text, stop string
+	var e errorFields
+	p.members(func(k string) {
 		switch k {
 		case "type":
 			typ, _ = p.str()
-		case "message":
-			r.anthropicMessage(&p)
+		case "message": // message_start
+			p.members(func(k string) {
+				switch k {
+				case "id":
+					id, _ := p.str()
+					r.setID(id)
+				case "usage":
+					r.anthropicUsage(&p, false)
+				default:
+					p.skip()
+				}
+			})
 		case "delta":
-			text, stop = anthropicDelta(&p)
-		case "usage":
+			p.members(func(k string) {
+				switch k {
+				case "text", "thinking":
+					if s, _ := p.str(); s != "" {
+						text = s
+					}
+				case "stop_reason":
+					stop, _ = p.str()
+				default:
+					p.skip()
+				}
+			})
+		case "usage": // message_delta
 			r.anthropicUsage(&p, true)
 		case "error":
-			errType, _, errMsg = errorFields(&p)
+			e.read(&p)
 		default:
 			p.skip()
 		}
-	}
+	})
 	if p.bad {
 		return StepMalformed
 	}
@@ -52,78 +70,23 @@ func (r *Reader) anthropicEvent(ev *streamapi.Event) StepKind {
 	case "message_stop":
 		return StepDone
 	case "error":
-		r.setError(errType, "", errMsg)
+		r.setError(e.typ, "", e.msg)
 		return StepError
 	}
 	return StepOther
 }
 
-// anthropicMessage reads message_start's message: id and input tokens.
-func (r *Reader) anthropicMessage(p *scanner) {
-	if !p.open('{') {
-		return
-	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return
-		}
-		switch k {
-		case "id":
-			id, _ := p.str()
-			r.setID(id)
-		case "usage":
-			r.anthropicUsage(p, false)
-		default:
-			p.skip()
-		}
-	}
-}
-
-// anthropicUsage reads a usage object; output tokens only from message_delta.
+// anthropicUsage reads a usage object; output tokens only when final
+// (message_delta's running total, not message_start's placeholder).
 func (r *Reader) anthropicUsage(p *scanner, final bool) {
-	if !p.open('{') {
-		return
-	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return
-		}
+	p.members(func(k string) {
 		switch {
 		case k == "input_tokens":
-			if n, ok := p.int(); ok {
-				r.usageIn = n
-			}
+			p.intInto(&r.usageIn)
 		case k == "output_tokens" && final:
-			if n, ok := p.int(); ok {
-				r.usageOut = n
-			}
+			p.intInto(&r.usageOut)
 		default:
 			p.skip()
 		}
-	}
-}
-
-// anthropicDelta returns a delta's text (text or thinking) and stop reason.
-func anthropicDelta(p *scanner) (text, stop string) {
-	if !p.open('{') {
-		return
-	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return
-		}
-		switch k {
-		case "text", "thinking":
-			if s, _ := p.str(); s != "" {
-				text = s
-			}
-		case "stop_reason":
-			stop, _ = p.str()
-		default:
-			p.skip()
-		}
-	}
+	})
 }

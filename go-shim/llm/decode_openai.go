@@ -11,19 +11,16 @@ func (r *Reader) openAIEvent(ev *streamapi.Event) StepKind {
 		return StepDone
 	}
 	p := scanner{s: ev.Data}
-	if !p.open('{') {
+	if p.peek() != '{' {
 		return StepMalformed
 	}
 	var (
-		content                bool
-		object, typ, msg, code string
-		errObj                 bool
+		content        bool
+		object, errMsg string
+		e              errorFields
+		errObj         bool
 	)
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			break
-		}
+	p.members(func(k string) {
 		switch k {
 		case "id":
 			id, _ := p.str()
@@ -35,31 +32,40 @@ func (r *Reader) openAIEvent(ev *streamapi.Event) StepKind {
 				}
 			}
 		case "usage":
-			r.openAIUsage(&p)
+			p.members(func(k string) {
+				switch k {
+				case "completion_tokens":
+					p.intInto(&r.usageOut)
+				case "prompt_tokens":
+					p.intInto(&r.usageIn)
+				default:
+					p.skip()
+				}
+			})
 		case "error":
 			errObj = true
 			if p.peek() == '{' {
-				typ, code, msg = errorFields(&p)
+				e.read(&p)
 			} else {
-				msg, _ = p.str()
+				errMsg, _ = p.str()
 			}
 		case "object":
 			object, _ = p.str()
-		case "type":
-			typ, _ = p.str()
-		case "message":
-			msg, _ = p.str()
-		case "code":
-			code = rawScalar(&p)
 		default:
-			p.skip()
+			// vLLM's flat error object: type, message, code at the top.
+			if !e.member(&p, k) {
+				p.skip()
+			}
 		}
-	}
+	})
 	if p.bad {
 		return StepMalformed
 	}
-	if errObj || object == "error" || typ == "error" || ev.Type == "error" {
-		r.setError(typ, code, msg)
+	if errObj || object == "error" || e.typ == "error" || ev.Type == "error" {
+		if e.msg == "" {
+			e.msg = errMsg
+		}
+		r.setError(e.typ, e.code, e.msg)
 		return StepError
 	}
 	if content {
@@ -71,34 +77,23 @@ func (r *Reader) openAIEvent(ev *streamapi.Event) StepKind {
 // openAIChoice reads one element of choices; true when it carries text.
 func (r *Reader) openAIChoice(p *scanner) bool {
 	content := false
-	if !p.open('{') {
-		return false
+	text := func() {
+		s, _ := p.str()
+		content = content || s != ""
 	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return content
-		}
+	p.members(func(k string) {
 		switch k {
 		case "delta":
-			if p.open('{') {
-				for f := true; ; f = false {
-					dk, ok := p.key(f)
-					if !ok {
-						break
-					}
-					switch dk {
-					case "content", "reasoning_content", "reasoning":
-						s, _ := p.str()
-						content = content || s != ""
-					default:
-						p.skip()
-					}
+			p.members(func(k string) {
+				switch k {
+				case "content", "reasoning_content", "reasoning":
+					text()
+				default:
+					p.skip()
 				}
-			}
+			})
 		case "text":
-			s, _ := p.str()
-			content = content || s != ""
+			text()
 		case "finish_reason":
 			if s, ok := p.str(); ok && s != "" {
 				r.finishRaw = s
@@ -106,55 +101,35 @@ func (r *Reader) openAIChoice(p *scanner) bool {
 		default:
 			p.skip()
 		}
-	}
+	})
+	return content
 }
 
-// openAIUsage reads `usage` (null is skipped).
-func (r *Reader) openAIUsage(p *scanner) {
-	if !p.open('{') {
-		return
-	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return
-		}
-		switch k {
-		case "completion_tokens":
-			if n, ok := p.int(); ok {
-				r.usageOut = n
-			}
-		case "prompt_tokens":
-			if n, ok := p.int(); ok {
-				r.usageIn = n
-			}
-		default:
+// errorFields are an error object's type, code and message (raw).
+type errorFields struct{ typ, code, msg string }
+
+// read reads an error object.
+func (e *errorFields) read(p *scanner) {
+	p.members(func(k string) {
+		if !e.member(p, k) {
 			p.skip()
 		}
-	}
+	})
 }
 
-// errorFields reads an error object's type, code and message (raw).
-func errorFields(p *scanner) (typ, code, msg string) {
-	if !p.open('{') {
-		return
+// member reads k when it is one of the error fields.
+func (e *errorFields) member(p *scanner, k string) bool {
+	switch k {
+	case "type":
+		e.typ, _ = p.str()
+	case "message":
+		e.msg, _ = p.str()
+	case "code":
+		e.code = rawScalar(p)
+	default:
+		return false
 	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return
-		}
-		switch k {
-		case "type":
-			typ, _ = p.str()
-		case "message":
-			msg, _ = p.str()
-		case "code":
-			code = rawScalar(p)
-		default:
-			p.skip()
-		}
-	}
+	return true
 }
 
 // rawScalar returns a string's raw content or a number's text ("" for null

@@ -11,39 +11,35 @@ import "github.com/libsse/libsse/go-shim/streamapi"
 // `error` (`code`, `message`) and `response.failed`.
 func (r *Reader) responsesEvent(ev *streamapi.Event) StepKind {
 	p := scanner{s: ev.Data}
-	if !p.open('{') {
+	if p.peek() != '{' {
 		return StepMalformed
 	}
-	var typ, delta, code, msg string
-	var rsp responseObject
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			break
-		}
+	var (
+		delta string
+		e     errorFields
+	)
+	rsp := responseObject{inputTokens: -1, outputTokens: -1}
+	p.members(func(k string) {
 		switch k {
-		case "type":
-			typ, _ = p.str()
 		case "delta":
 			delta, _ = p.str()
 		case "response":
 			rsp.read(&p)
-		case "code":
-			code = rawScalar(&p)
-		case "message":
-			msg, _ = p.str()
 		default:
-			p.skip()
+			if !e.member(&p, k) {
+				p.skip()
+			}
 		}
-	}
+	})
 	if p.bad {
 		return StepMalformed
 	}
+	typ := e.typ
 	if typ == "" {
 		typ = ev.Type
 	}
 	r.setID(rsp.id)
-	if rsp.hasUsage {
+	if rsp.outputTokens >= 0 {
 		r.usageOut, r.usageIn = rsp.outputTokens, rsp.inputTokens
 	}
 	switch typ {
@@ -61,10 +57,10 @@ func (r *Reader) responsesEvent(ev *streamapi.Event) StepKind {
 		}
 		return StepDone
 	case "response.failed":
-		r.setError("response.failed", rsp.errCode, rsp.errMsg)
+		r.setError("response.failed", rsp.err.code, rsp.err.msg)
 		return StepDone
 	case "error":
-		r.setError(code, code, msg)
+		r.setError(e.code, e.code, e.msg)
 		return StepError
 	}
 	return StepOther
@@ -72,62 +68,39 @@ func (r *Reader) responsesEvent(ev *streamapi.Event) StepKind {
 
 // responseObject is what the Responses reader needs of a `response` object.
 type responseObject struct {
-	id, incompleteReason, errCode, errMsg string
-	hasUsage                              bool
-	inputTokens, outputTokens             int64
+	id, incompleteReason      string
+	err                       errorFields
+	inputTokens, outputTokens int64 // -1 when absent
 }
 
 func (o *responseObject) read(p *scanner) {
-	if !p.open('{') {
-		return
-	}
-	for first := true; ; first = false {
-		k, ok := p.key(first)
-		if !ok {
-			return
-		}
+	p.members(func(k string) {
 		switch k {
 		case "id":
 			o.id, _ = p.str()
 		case "incomplete_details":
-			if p.open('{') {
-				for f := true; ; f = false {
-					dk, ok := p.key(f)
-					if !ok {
-						break
-					}
-					if dk == "reason" {
-						o.incompleteReason, _ = p.str()
-					} else {
-						p.skip()
-					}
+			p.members(func(k string) {
+				if k == "reason" {
+					o.incompleteReason, _ = p.str()
+				} else {
+					p.skip()
 				}
-			}
+			})
 		case "error":
-			if p.peek() == '{' {
-				_, o.errCode, o.errMsg = errorFields(p)
-			} else {
-				p.skip()
-			}
+			o.err.read(p)
 		case "usage":
-			if p.open('{') {
-				for f := true; ; f = false {
-					uk, ok := p.key(f)
-					if !ok {
-						break
-					}
-					switch uk {
-					case "output_tokens":
-						o.outputTokens, o.hasUsage = p.int()
-					case "input_tokens":
-						o.inputTokens, _ = p.int()
-					default:
-						p.skip()
-					}
+			p.members(func(k string) {
+				switch k {
+				case "output_tokens":
+					p.intInto(&o.outputTokens)
+				case "input_tokens":
+					p.intInto(&o.inputTokens)
+				default:
+					p.skip()
 				}
-			}
+			})
 		default:
 			p.skip()
 		}
-	}
+	})
 }

@@ -73,6 +73,23 @@ func (p *scanner) key(first bool) (string, bool) {
 	return k, true
 }
 
+// members calls fn with each member's raw key of the object value at the
+// cursor, the cursor on the member's value; fn must consume that value (read
+// it or skip it). Any other value is skipped. fn does not escape, so the
+// closure costs no allocation.
+func (p *scanner) members(fn func(key string)) {
+	if !p.open('{') {
+		return
+	}
+	for first := true; ; first = false {
+		k, ok := p.key(first)
+		if !ok {
+			return
+		}
+		fn(k)
+	}
+}
+
 // elem moves to the next element of an array opened with open('['); false
 // at the closing bracket (consumed).
 func (p *scanner) elem(first bool) bool {
@@ -144,6 +161,14 @@ func (p *scanner) int() (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
+}
+
+// intInto stores a number value in *dst; any other value is skipped and
+// leaves *dst alone.
+func (p *scanner) intInto(dst *int64) {
+	if n, ok := p.int(); ok {
+		*dst = n
+	}
 }
 
 // skipScalar consumes a number, true, false or null.

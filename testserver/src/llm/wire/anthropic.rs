@@ -46,12 +46,7 @@ impl Wire for AnthropicWire {
         out.put_slice(DELTA_PREFIX);
         put_tokens(out, tokens);
         out.put_slice(b"\"}}\n\n");
-        let kind = if tokens.is_empty() {
-            Kind::Empty
-        } else {
-            Kind::Content
-        };
-        m.mark(kind, tokens.len());
+        m.content(tokens.len());
     }
 
     fn end(&mut self, out: &mut BytesMut, end: &End, m: &mut Marks) {

@@ -38,6 +38,16 @@ impl Marks<'_> {
             t.push(kind, tokens.min(u32::MAX as usize) as u32);
         }
     }
+
+    /// A content delta of `tokens` tokens: `empty` when there are none.
+    pub fn content(&mut self, tokens: usize) {
+        let kind = if tokens == 0 {
+            Kind::Empty
+        } else {
+            Kind::Content
+        };
+        self.mark(kind, tokens);
+    }
 }
 
 /// One format's events. Every method appends whole events to `out`.

@@ -158,12 +158,7 @@ impl Wire for OpenAiWire {
 
     fn content(&mut self, out: &mut BytesMut, tokens: &[Cow<'static, str>], m: &mut Marks) {
         self.chunks.content(out, tokens);
-        let kind = if tokens.is_empty() {
-            Kind::Empty
-        } else {
-            Kind::Content
-        };
-        m.mark(kind, tokens.len());
+        m.content(tokens.len());
     }
 
     fn end(&mut self, out: &mut BytesMut, end: &End, m: &mut Marks) {

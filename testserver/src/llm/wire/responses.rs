@@ -130,12 +130,7 @@ impl Wire for ResponsesWire {
         out.put_slice(&self.delta_middle);
         put_tokens(out, tokens);
         out.put_slice(b"\",\"logprobs\":[]}\n\n");
-        let kind = if tokens.is_empty() {
-            Kind::Empty
-        } else {
-            Kind::Content
-        };
-        m.mark(kind, tokens.len());
+        m.content(tokens.len());
     }
 
     fn end(&mut self, out: &mut BytesMut, end: &End, m: &mut Marks) {
