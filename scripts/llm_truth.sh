@@ -17,6 +17,9 @@
 #   MAX_TOKENS  tokens per completion       (default 64)
 #   WORK        work directory              (default a new temp directory)
 #   GUIDELLM_VERSION                        (default 0.8.1, the peer)
+#   CHRT=1      run the server and every client under `chrt -f 10` (real-time
+#               priority: what the software does when other jobs on the
+#               machine cannot take its cores; needs root)
 #
 # Adding a client: define `client_NAME LEVEL REQUESTS OUTFILE` below. It must
 # send REQUESTS requests with LEVEL streams open at once to $URL (model
@@ -44,12 +47,14 @@ echo "== building sse-testserver, libsse and the native client"
 cargo build --release
 (cd go-shim && CGO_ENABLED=1 go build -o "$WORK/llmbench" ./internal/llmbench)
 server_bin=$root/target/release/sse-testserver
+rt=()
+[ "${CHRT:-0}" = 1 ] && rt=(chrt -f 10)
 
 # Requests per run: enough streams to fill the level several times over.
 requests_for() { local n=$1; if [ "$n" -lt 10 ]; then echo 20; else echo $((n * 4)); fi; }
 
 client_native() { # LEVEL REQUESTS OUT
-  "$WORK/llmbench" -url "$URL" -format openai -concurrency "$1" -requests "$2" \
+  "${rt[@]}" "$WORK/llmbench" -url "$URL" -format openai -concurrency "$1" -requests "$2" \
     -max-tokens "$MAX_TOKENS" -timeout 10m -out "$3"
 }
 
@@ -68,7 +73,7 @@ for i in range(n):
     print(json.dumps({"prompt": f"Request {i}: how do server-sent events carry tokens?",
                       "output_tokens_count": out}))
 PY
-  "$WORK/venv/bin/guidellm" run \
+  "${rt[@]}" "$WORK/venv/bin/guidellm" run \
     --backend "kind=openai_http,target=$URL,model=my-model" \
     --profile "kind=concurrent,streams=$1" \
     --constraint "kind=max_requests,count=$2" \
@@ -78,7 +83,7 @@ PY
 }
 
 truth=$WORK/truth.jsonl
-"$server_bin" --port 0 --ttft-ms 150 --token-interval-ms 15 --truth-log "$truth" >"$WORK/server.out" &
+"${rt[@]}" "$server_bin" --port 0 --ttft-ms 150 --token-interval-ms 15 --truth-log "$truth" >"$WORK/server.out" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q '^listening on ' "$WORK/server.out" && break; sleep 0.1; done
@@ -87,7 +92,7 @@ URL=$(sed -n 's/^listening on //p' "$WORK/server.out")
 echo "== server $URL (pid $server_pid), TTFT 150 ms, 15 ms per token; $(date -u +%FT%TZ)"
 
 summary=$WORK/summary.tsv
-printf 'level\tclient\tround\tpaired\tttft_p50\tttft_p99\tttft_max\titl_p50\titl_p99\tsend_p50\treceive_p50\treceive_p99\n' >"$summary"
+printf 'level\tclient\tround\tpaired\tttft_p50\tttft_p99\tttft_max\titl_p50\titl_p99\tsend_p50\tsend_p99\treceive_p50\treceive_p99\n' >"$summary"
 for level in $LEVELS; do
   reqs=$(requests_for "$level")
   for round in $(seq "$ROUNDS"); do
@@ -106,7 +111,7 @@ f = lambda d, k: f'{d[k]:.3f}' if d["count"] else "-"
 print("\t".join([sys.argv[2], sys.argv[3], sys.argv[4], str(r["paired"]),
                  f(r["ttft"], "p50"), f(r["ttft"], "p99"), f(r["ttft"], "max"),
                  f(itl, "p50"), f(itl, "p99"),
-                 f(r["send"], "p50"), f(r["receive"], "p50"), f(r["receive"], "p99")]))
+                 f(r["send"], "p50"), f(r["send"], "p99"), f(r["receive"], "p50"), f(r["receive"], "p99")]))
 PY
     done
   done

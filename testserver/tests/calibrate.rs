@@ -58,6 +58,7 @@ async fn pairs_by_id_and_reports_the_offsets() {
         csv += &format!("{},itl_ms,{}\n", ids[0], (w[1] - w[0]) as f64 / 1e6 + 0.5);
     }
     csv += &format!("{},start_mono_ns,{}\n", ids[0], rx0 - 250_000);
+    csv += &format!("{},request_sent_mono_ns,{}\n", ids[0], rx0 - 100_000);
     csv += &format!("{},first_content_mono_ns,{}\n", ids[0], c0[0] + 750_000);
     let (rx1, c1) = &by_id[&ids[1]];
     csv += &format!("{},ttft_ms,{}\n", ids[1], (c1[0] - rx1) as f64 / 1e6 + 3.0);
@@ -86,6 +87,10 @@ async fn pairs_by_id_and_reports_the_offsets() {
     assert_eq!(r["itl"]["count"], 3);
     assert!(close(&r["itl"]["p50"], 0.5) && close(&r["itl_mean"]["max"], 0.5));
     assert!(close(&r["send"]["p50"], 0.25) && close(&r["receive"]["p50"], 0.75));
+    assert!(close(&r["send_client"]["p50"], 0.15), "{}", r["send_client"]);
+    // The rest of the send side splits at the head: wire + server = 0.1 ms.
+    let rest = r["send_wire"]["p50"].as_f64().unwrap() + r["send_server"]["p50"].as_f64().unwrap();
+    assert!((rest - 0.1).abs() < 1e-6, "{rest}");
     assert_eq!(r["itl_count_mismatch"], 0);
 
     let out = Command::new(env!("CARGO_BIN_EXE_sse-testserver"))

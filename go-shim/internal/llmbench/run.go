@@ -31,6 +31,8 @@ type summary struct{ ok, failed, noContent int }
 type record struct {
 	res  llm.Result
 	gaps []uint64
+	// sentNS is when libsse had written the request (the send side's split).
+	sentNS uint64
 }
 
 // endpoint and body of one request in cfg.format; i makes each prompt unique.
@@ -167,7 +169,7 @@ func one(ctx context.Context, client *libsse.Client, cfg config, i int, reader *
 	if res.Err != nil {
 		return record{}, res.Err
 	}
-	return record{res: res, gaps: gaps}, nil
+	return record{res: res, gaps: gaps, sentNS: s.Timings().RequestSent}, nil
 }
 
 // writeCSV writes calibrate's CSV (docs/testserver.md): id,metric,value.
@@ -183,6 +185,9 @@ func writeCSV(w io.Writer, records []record) error {
 			fmt.Fprintf(bw, "%s,itl_ms,%s\n", id, msStr(g))
 		}
 		fmt.Fprintf(bw, "%s,start_mono_ns,%d\n", id, r.res.StartNS)
+		if r.sentNS != 0 {
+			fmt.Fprintf(bw, "%s,request_sent_mono_ns,%d\n", id, r.sentNS)
+		}
 		fmt.Fprintf(bw, "%s,first_content_mono_ns,%d\n", id, r.res.FirstContentNS)
 	}
 	return bw.Flush()

@@ -38,6 +38,8 @@ pub struct ClientRequest {
     pub itl_mean_ms: Option<f64>,
     /// When the client started the request / stamped the first content.
     pub start: Option<Stamp>,
+    /// When the client had written the request (CLOCK_MONOTONIC ns).
+    pub request_sent_mono_ns: Option<u64>,
     pub first_content: Option<Stamp>,
 }
 
@@ -141,6 +143,7 @@ fn read_guidellm(text: &str) -> Result<Clients, String> {
                         itl_ms: Vec::new(),
                         itl_mean_ms: r["inter_token_latency_ms"].as_f64(),
                         start: wall(&timings["request_start"]),
+                        request_sent_mono_ns: None,
                         first_content: wall(&timings["first_token_iteration"]),
                     },
                 );
@@ -181,6 +184,7 @@ fn read_csv(text: &str) -> Result<Clients, String> {
             "itl_ms" => r.itl_ms.push(num()?),
             "itl_mean_ms" => r.itl_mean_ms = Some(num()?),
             "start_mono_ns" => r.start = Some(stamp(Clock::Mono)?),
+            "request_sent_mono_ns" => r.request_sent_mono_ns = Some(stamp(Clock::Mono)?.ns),
             "first_content_mono_ns" => r.first_content = Some(stamp(Clock::Mono)?),
             "start_wall_ns" => r.start = Some(stamp(Clock::Wall)?),
             "first_content_wall_ns" => r.first_content = Some(stamp(Clock::Wall)?),

@@ -44,6 +44,12 @@ pub struct Report {
     pub itl_mean: Dist,
     /// Client request start → truth request received (needs `start` stamps).
     pub send: Dist,
+    /// The send side in three parts (needs `request_sent_mono_ns`): client
+    /// start → request written; written → server parsed the head; head →
+    /// body complete.
+    pub send_client: Dist,
+    pub send_wire: Dist,
+    pub send_server: Dist,
     /// Truth first content written → client first-content stamp.
     pub receive: Dist,
 }
@@ -59,6 +65,7 @@ pub fn compare(label: &str, truth: &Truth, clients: &client_file::Clients) -> Re
     };
     let (mut ttft, mut itl, mut itl_mean, mut send, mut receive) =
         (vec![], vec![], vec![], vec![], vec![]);
+    let (mut send_client, mut send_wire, mut send_server) = (vec![], vec![], vec![]);
     for (id, c) in clients {
         let Some(t) = truth.by_id.get(id) else {
             r.unmatched_client += 1;
@@ -88,6 +95,13 @@ pub fn compare(label: &str, truth: &Truth, clients: &client_file::Clients) -> Re
             };
             send.push(signed_ms(received, s.ns));
         }
+        if let (Some(sent), Some(s)) = (c.request_sent_mono_ns, c.start) {
+            if s.clock == Clock::Mono {
+                send_client.push(signed_ms(sent, s.ns));
+                send_wire.push(signed_ms(t.head_mono_ns, sent));
+                send_server.push(signed_ms(t.received_mono_ns, t.head_mono_ns));
+            }
+        }
         if let Some(f) = c.first_content {
             let written = match f.clock {
                 Clock::Mono => t.content_mono_ns.first(),
@@ -104,6 +118,9 @@ pub fn compare(label: &str, truth: &Truth, clients: &client_file::Clients) -> Re
     r.itl_mean = Dist::of(itl_mean);
     r.send = Dist::of(send);
     r.receive = Dist::of(receive);
+    r.send_client = Dist::of(send_client);
+    r.send_wire = Dist::of(send_wire);
+    r.send_server = Dist::of(send_server);
     r
 }
 
@@ -138,6 +155,9 @@ impl Report {
             ("ITL, per chunk", &self.itl),
             ("ITL, mean per request", &self.itl_mean),
             ("send: start → server received", &self.send),
+            ("  client: start → request written", &self.send_client),
+            ("  written → server parsed head", &self.send_wire),
+            ("  server: head → body complete", &self.send_server),
             ("receive: server wrote → stamped", &self.receive),
         ];
         for (name, d) in rows {

@@ -11,6 +11,8 @@ use serde::Deserialize;
 pub struct TruthRequest {
     pub id: String,
     pub format: String,
+    /// Request head parsed.
+    pub head_mono_ns: u64,
     /// Request body complete.
     pub received_mono_ns: u64,
     pub received_wall_ns: u64,
@@ -52,6 +54,8 @@ struct Line<'a> {
     format: Option<&'a str>,
     mono_ns: u64,
     #[serde(default)]
+    head_mono_ns: u64,
+    #[serde(default)]
     wall_ns: u64,
     #[serde(default)]
     tokens: u64,
@@ -86,6 +90,7 @@ pub fn read(input: impl BufRead) -> Result<Truth, String> {
                     let r = streams.entry(l.stream).or_default();
                     r.id = id.to_owned();
                     r.format = format.to_owned();
+                    r.head_mono_ns = l.head_mono_ns;
                     r.received_mono_ns = l.mono_ns;
                     r.received_wall_ns = l.wall_ns;
                 }
