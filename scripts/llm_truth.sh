@@ -50,11 +50,13 @@ server_bin=$root/target/release/sse-testserver
 rt=()
 [ "${CHRT:-0}" = 1 ] && rt=(chrt -f 10)
 
-# Requests per run: enough streams to fill the level several times over.
+# Requests reported per run: enough to fill the level several times over.
+# Each client first sends LEVEL warm-up requests it does not report (they
+# open its connections: a connection burst is not what TTFT accuracy is about).
 requests_for() { local n=$1; if [ "$n" -lt 10 ]; then echo 20; else echo $((n * 4)); fi; }
 
 client_native() { # LEVEL REQUESTS OUT
-  "${rt[@]}" "$WORK/llmbench" -url "$URL" -format openai -concurrency "$1" -requests "$2" \
+  "${rt[@]}" "$WORK/llmbench" -url "$URL" -format openai -concurrency "$1" -requests "$2" -warmup "$1" \
     -max-tokens "$MAX_TOKENS" -timeout 10m -out "$3"
 }
 
@@ -66,7 +68,7 @@ client_guidellm() { # LEVEL REQUESTS OUT
   # Unique prompts; output_tokens_count becomes max_completion_tokens (with
   # ignore_eos, so every completion has exactly MAX_TOKENS tokens).
   local data=$WORK/prompts-$2.jsonl
-  python3 - "$2" "$MAX_TOKENS" >"$data" <<'PY'
+  python3 - "$(($1 + $2))" "$MAX_TOKENS" >"$data" <<'PY'
 import json, sys
 n, out = int(sys.argv[1]), int(sys.argv[2])
 for i in range(n):
@@ -75,8 +77,8 @@ for i in range(n):
 PY
   "${rt[@]}" "$WORK/venv/bin/guidellm" run \
     --backend "kind=openai_http,target=$URL,model=my-model" \
-    --profile "kind=concurrent,streams=$1" \
-    --constraint "kind=max_requests,count=$2" \
+    --profile "kind=concurrent,streams=$1,warmup=$1" \
+    --constraint "kind=max_requests,count=$(($1 + $2))" \
     --data "kind=json_file,path=$data" \
     --output "kind=json,path=$3" \
     --disable-console >"$3.log" 2>&1

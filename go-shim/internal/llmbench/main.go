@@ -5,7 +5,7 @@
 // are libsse's own stamps: request start from the stream's timings, each
 // content chunk from its event's TimeNS. It imports no k6.
 //
-//	llmbench -url http://127.0.0.1:PORT -format openai -concurrency 100 -requests 1000 -out ours.csv
+//	llmbench -url http://127.0.0.1:PORT -format openai -concurrency 100 -requests 1000 -warmup 100 -out ours.csv
 package main
 
 import (
@@ -23,6 +23,7 @@ func main() {
 	flag.StringVar(&cfg.baseURL, "url", "http://127.0.0.1:8080", "server base URL")
 	flag.IntVar(&cfg.concurrency, "concurrency", 1, "streams open at once")
 	flag.IntVar(&cfg.requests, "requests", 10, "requests in total")
+	flag.IntVar(&cfg.warmup, "warmup", 0, "first requests not reported (opens the pool's connections)")
 	flag.IntVar(&cfg.maxTokens, "max-tokens", 64, "max_tokens of each request")
 	flag.DurationVar(&cfg.timeout, "timeout", 2*time.Minute, "whole run's limit")
 	out := flag.String("out", "", "CSV output (default stdout)")

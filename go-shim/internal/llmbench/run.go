@@ -20,6 +20,7 @@ type config struct {
 	format      llm.Format
 	concurrency int
 	requests    int
+	warmup      int // the first requests, not reported
 	maxTokens   int
 	timeout     time.Duration
 }
@@ -69,8 +70,8 @@ func (cfg config) request(i int) ([]byte, error) {
 	})
 }
 
-// run sends cfg.requests requests, cfg.concurrency at a time, and writes
-// the CSV of every request that streamed content.
+// run sends cfg.warmup + cfg.requests requests, cfg.concurrency at a time,
+// and writes the CSV of every reported request that streamed content.
 func run(cfg config, w io.Writer) (summary, error) {
 	client, err := libsse.NewClient(nil)
 	if err != nil {
@@ -82,7 +83,7 @@ func run(cfg config, w io.Writer) (summary, error) {
 	next := make(chan int)
 	go func() {
 		defer close(next)
-		for i := 0; i < cfg.requests; i++ {
+		for i := 0; i < cfg.warmup+cfg.requests; i++ {
 			select {
 			case next <- i:
 			case <-ctx.Done():
@@ -106,6 +107,7 @@ func run(cfg config, w io.Writer) (summary, error) {
 				rec, err := one(ctx, client, cfg, i, reader, buf)
 				mu.Lock()
 				switch {
+				case i < cfg.warmup && err == nil:
 				case err != nil:
 					sum.failed++
 				case rec.res.FirstContentNS == 0:
