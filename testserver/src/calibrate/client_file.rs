@@ -127,6 +127,9 @@ fn read_guidellm(text: &str) -> Result<Clients, String> {
         })
     };
     for b in benchmarks {
+        // guidellm lists its warm-up requests too; its own statistics start
+        // at the benchmark's `start_time`, so keep the requests started then.
+        let from = b["start_time"].as_f64().unwrap_or(0.0);
         for group in ["successful", "incomplete", "errored"] {
             let Some(reqs) = b["requests"][group].as_array() else {
                 continue;
@@ -136,6 +139,9 @@ fn read_guidellm(text: &str) -> Result<Clients, String> {
                     continue;
                 };
                 let timings = &r["info"]["timings"];
+                if timings["request_start"].as_f64().is_some_and(|t| t < from) {
+                    continue;
+                }
                 out.insert(
                     id.to_owned(),
                     ClientRequest {
@@ -216,12 +222,15 @@ mod tests {
 
     #[test]
     fn guidellm_requests_by_response_id() {
-        let text = r#"{"benchmarks":[{"requests":{"successful":[{"response_id":"chatcmpl-b",
+        let text = r#"{"benchmarks":[{"start_time":1795984100.0,"requests":{"successful":[{"response_id":"chatcmpl-b",
             "time_to_first_token_ms":152.0,"inter_token_latency_ms":15.5,
-            "info":{"timings":{"request_start":1795984106.25,"first_token_iteration":1795984106.5}}}],
+            "info":{"timings":{"request_start":1795984106.25,"first_token_iteration":1795984106.5}}},
+            {"response_id":"chatcmpl-warmup","time_to_first_token_ms":170.0,
+            "info":{"timings":{"request_start":1795984099.0,"first_token_iteration":1795984099.2}}}],
             "errored":[],"incomplete":[]}}]}"#;
         assert_eq!(InputKind::detect(text), InputKind::Guidellm);
         let c = read(text, InputKind::Guidellm).unwrap();
+        assert_eq!(c.len(), 1, "warm-up requests (before start_time) left out");
         let r = &c["chatcmpl-b"];
         assert_eq!((r.ttft_ms, r.itl_mean_ms), (Some(152.0), Some(15.5)));
         assert_eq!(r.start.unwrap().clock, Clock::Wall);
