@@ -11,12 +11,12 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
 use crate::body::{event_stream, full, text, with_type, RespBody};
+use crate::clock::{mono_ns, wall_ns};
 use crate::config::Config;
 use crate::conn::ConnCtl;
 use crate::events::{Cut, EventsBody, EventsSpec, ResetState};
 use crate::faults::{BadChunked, EndlessLine, Trickle};
 use crate::query::Query;
-use crate::clock::{mono_ns, wall_ns};
 use crate::truth::{Received, TruthLog, TruthStream};
 use crate::{echo, llm};
 

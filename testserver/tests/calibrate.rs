@@ -22,7 +22,14 @@ async fn pairs_by_id_and_reports_the_offsets() {
     for i in 0..3 {
         let body = json!({"model": "m", "messages": [{"role": "user", "content": format!("q{i}")}],
             "stream": true, "completion_tokens": 4, "ttft_ms": 5, "token_interval_ms": 2});
-        let r = common::request(s.addr(), "POST", "/v1/chat/completions", &[], &body.to_string()).await;
+        let r = common::request(
+            s.addr(),
+            "POST",
+            "/v1/chat/completions",
+            &[],
+            &body.to_string(),
+        )
+        .await;
         let first: Value = serde_json::from_str(&common::data_events(r.text())[0]).unwrap();
         ids.push(first["id"].as_str().unwrap().to_owned());
     }
@@ -74,7 +81,11 @@ async fn pairs_by_id_and_reports_the_offsets() {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["client_requests"], 3);
     assert_eq!(r["truth_requests"], 3);
@@ -83,11 +94,19 @@ async fn pairs_by_id_and_reports_the_offsets() {
     assert_eq!(r["unmatched_truth"], 1);
     let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-6;
     assert_eq!(r["ttft"]["count"], 2);
-    assert!(close(&r["ttft"]["min"], 1.0) && close(&r["ttft"]["max"], 3.0), "{}", r["ttft"]);
+    assert!(
+        close(&r["ttft"]["min"], 1.0) && close(&r["ttft"]["max"], 3.0),
+        "{}",
+        r["ttft"]
+    );
     assert_eq!(r["itl"]["count"], 3);
     assert!(close(&r["itl"]["p50"], 0.5) && close(&r["itl_mean"]["max"], 0.5));
     assert!(close(&r["send"]["p50"], 0.25) && close(&r["receive"]["p50"], 0.75));
-    assert!(close(&r["send_client"]["p50"], 0.15), "{}", r["send_client"]);
+    assert!(
+        close(&r["send_client"]["p50"], 0.15),
+        "{}",
+        r["send_client"]
+    );
     // The rest of the send side splits at the head: wire + server = 0.1 ms.
     let rest = r["send_wire"]["p50"].as_f64().unwrap() + r["send_server"]["p50"].as_f64().unwrap();
     assert!((rest - 0.1).abs() < 1e-6, "{rest}");
@@ -101,7 +120,10 @@ async fn pairs_by_id_and_reports_the_offsets() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("[csv] requests: client 3, truth 3, paired 2"), "{text}");
+    assert!(
+        text.starts_with("[csv] requests: client 3, truth 3, paired 2"),
+        "{text}"
+    );
     assert!(text.lines().any(|l| l.starts_with("TTFT ")), "{text}");
 
     let bad = Command::new(env!("CARGO_BIN_EXE_sse-testserver"))

@@ -72,11 +72,21 @@ async fn completions_stream_text_chunks() {
     assert_eq!(chunks[17]["usage"]["completion_tokens"], 16);
     assert_eq!(chunks[17]["usage"]["prompt_tokens"], 2);
 
-    let r = post(&s, "/v1/completions", json!({"model": "m", "prompt": ["hi"], "max_tokens": 3})).await;
+    let r = post(
+        &s,
+        "/v1/completions",
+        json!({"model": "m", "prompt": ["hi"], "max_tokens": 3}),
+    )
+    .await;
     let v = r.json();
     assert_eq!(v["object"], "text_completion");
     assert_eq!(v["usage"]["completion_tokens"], 3);
-    let r = post(&s, "/v1/completions", json!({"model": "m", "prompt": ["a", "b"]})).await;
+    let r = post(
+        &s,
+        "/v1/completions",
+        json!({"model": "m", "prompt": ["a", "b"]}),
+    )
+    .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"]["param"], "prompt");
 }
@@ -132,7 +142,10 @@ async fn responses_stream_events_in_order() {
     let (last, v) = ev.last().unwrap();
     assert_eq!(last, "response.incomplete");
     assert_eq!(v["response"]["status"], "incomplete");
-    assert_eq!(v["response"]["incomplete_details"]["reason"], "max_output_tokens");
+    assert_eq!(
+        v["response"]["incomplete_details"]["reason"],
+        "max_output_tokens"
+    );
     assert_eq!(v["response"]["usage"]["output_tokens"], 3);
 
     let r = post(&s, "/v1/responses", json!({"model": "m", "input": "x"})).await;
@@ -182,12 +195,20 @@ async fn anthropic_messages_stream() {
     assert_eq!(delta["delta"]["stop_reason"], "max_tokens");
     assert_eq!(delta["usage"]["output_tokens"], 2);
 
-    let r = post(&s, "/v1/messages", json!({"model": "m", "messages": [{"role": "user", "content": "x"}]})).await;
+    let r = post(
+        &s,
+        "/v1/messages",
+        json!({"model": "m", "messages": [{"role": "user", "content": "x"}]}),
+    )
+    .await;
     assert_eq!(r.status, 400);
     let e = r.json();
     assert_eq!(e["type"], "error");
     assert_eq!(e["error"]["type"], "invalid_request_error");
-    assert!(e["error"]["message"].as_str().unwrap().contains("max_tokens"));
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("max_tokens"));
 }
 
 #[tokio::test]
@@ -201,7 +222,14 @@ async fn anthropic_stop_sequence_is_reported() {
         .map(|(_, v)| v["delta"]["text"].as_str().unwrap().to_owned())
         .collect();
     let stop = text[40..46].to_owned();
-    let ev = typed(&post(&s, "/v1/messages", merge(base, json!({"stop_sequences": [stop.clone()]}))).await);
+    let ev = typed(
+        &post(
+            &s,
+            "/v1/messages",
+            merge(base, json!({"stop_sequences": [stop.clone()]})),
+        )
+        .await,
+    );
     let delta = &ev[ev.len() - 2].1;
     assert_eq!(delta["delta"]["stop_reason"], "stop_sequence");
     assert_eq!(delta["delta"]["stop_sequence"], stop.as_str());
@@ -213,37 +241,94 @@ fn chat_deltas(r: &Resp) -> (Vec<Value>, bool) {
     let ev = data_events(r.text());
     let done = ev.last().map(String::as_str) == Some("[DONE]");
     let n = ev.len() - usize::from(done);
-    (ev[..n].iter().map(|e| serde_json::from_str(e).unwrap()).collect(), done)
+    (
+        ev[..n]
+            .iter()
+            .map(|e| serde_json::from_str(e).unwrap())
+            .collect(),
+        done,
+    )
 }
 
 #[tokio::test]
 async fn empty_deltas_and_no_content_at_all() {
     let s = server();
-    let (c, done) = chat_deltas(&post(&s, "/v1/chat/completions", chat_body(json!({"empty_deltas": 2, "completion_tokens": 2}))).await);
+    let (c, done) = chat_deltas(
+        &post(
+            &s,
+            "/v1/chat/completions",
+            chat_body(json!({"empty_deltas": 2, "completion_tokens": 2})),
+        )
+        .await,
+    );
     assert!(done);
-    assert_eq!(c[0]["choices"][0]["delta"], json!({"role": "assistant", "content": ""}));
+    assert_eq!(
+        c[0]["choices"][0]["delta"],
+        json!({"role": "assistant", "content": ""})
+    );
     assert_eq!(c[1]["choices"][0]["delta"], json!({"content": ""}));
     assert_eq!(c[2]["choices"][0]["delta"], json!({"content": ""}));
-    assert!(!c[3]["choices"][0]["delta"]["content"].as_str().unwrap().is_empty());
+    assert!(!c[3]["choices"][0]["delta"]["content"]
+        .as_str()
+        .unwrap()
+        .is_empty());
     assert_eq!(c.len(), 1 + 2 + 2 + 1);
 
     // No content: role, finish, [DONE].
-    let (c, done) = chat_deltas(&post(&s, "/v1/chat/completions", chat_body(json!({"completion_tokens": 0}))).await);
+    let (c, done) = chat_deltas(
+        &post(
+            &s,
+            "/v1/chat/completions",
+            chat_body(json!({"completion_tokens": 0})),
+        )
+        .await,
+    );
     assert!(done);
     assert_eq!(c.len(), 2);
     assert_eq!(c[1]["choices"][0]["finish_reason"], "stop");
 
-    let ev = typed(&post(&s, "/v1/responses", json!({"model": "m", "input": "x", "stream": true,
-        "completion_tokens": 0, "empty_deltas": 1})).await);
-    let deltas: Vec<&Value> = ev.iter().filter(|(n, _)| n == "response.output_text.delta").map(|(_, v)| v).collect();
+    let ev = typed(
+        &post(
+            &s,
+            "/v1/responses",
+            json!({"model": "m", "input": "x", "stream": true,
+        "completion_tokens": 0, "empty_deltas": 1}),
+        )
+        .await,
+    );
+    let deltas: Vec<&Value> = ev
+        .iter()
+        .filter(|(n, _)| n == "response.output_text.delta")
+        .map(|(_, v)| v)
+        .collect();
     assert_eq!(deltas.len(), 1);
     assert_eq!(deltas[0]["delta"], "");
-    assert_eq!(ev.last().unwrap().1["response"]["usage"]["output_tokens"], 0);
+    assert_eq!(
+        ev.last().unwrap().1["response"]["usage"]["output_tokens"],
+        0
+    );
 
-    let ev = typed(&post(&s, "/v1/messages", json!({"model": "m", "max_tokens": 5, "stream": true,
-        "completion_tokens": 0, "empty_deltas": 1, "messages": [{"role": "user", "content": "x"}]})).await);
-    assert_eq!(names(&ev), ["message_start", "content_block_start", "ping", "content_block_delta",
-        "content_block_stop", "message_delta", "message_stop"]);
+    let ev = typed(
+        &post(
+            &s,
+            "/v1/messages",
+            json!({"model": "m", "max_tokens": 5, "stream": true,
+        "completion_tokens": 0, "empty_deltas": 1, "messages": [{"role": "user", "content": "x"}]}),
+        )
+        .await,
+    );
+    assert_eq!(
+        names(&ev),
+        [
+            "message_start",
+            "content_block_start",
+            "ping",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
+    );
     assert_eq!(ev[3].1["delta"]["text"], "");
 }
 
@@ -255,38 +340,74 @@ async fn usage_without_done_and_ignore_eos() {
     let (c, done) = chat_deltas(&post(&s, "/v1/chat/completions", body).await);
     assert!(!done, "done=0 drops [DONE]");
     let usage = c.last().unwrap();
-    assert_eq!(usage["usage"]["completion_tokens"], 40, "ignore_eos runs to max_tokens");
+    assert_eq!(
+        usage["usage"]["completion_tokens"], 40,
+        "ignore_eos runs to max_tokens"
+    );
     assert_eq!(c[c.len() - 2]["choices"][0]["finish_reason"], "length");
 
-    let ev = typed(&post(&s, "/v1/messages", json!({"model": "m", "max_tokens": 5, "stream": true,
-        "done": 0, "messages": [{"role": "user", "content": "x"}]})).await);
+    let ev = typed(
+        &post(
+            &s,
+            "/v1/messages",
+            json!({"model": "m", "max_tokens": 5, "stream": true,
+        "done": 0, "messages": [{"role": "user", "content": "x"}]}),
+        )
+        .await,
+    );
     assert_eq!(ev.last().unwrap().0, "message_delta");
 }
 
 #[tokio::test]
 async fn error_after_sends_each_formats_error_event_and_ends() {
     let s = server();
-    let (c, done) = chat_deltas(&post(&s, "/v1/chat/completions", chat_body(json!({"error_after": 2, "completion_tokens": 10}))).await);
+    let (c, done) = chat_deltas(
+        &post(
+            &s,
+            "/v1/chat/completions",
+            chat_body(json!({"error_after": 2, "completion_tokens": 10})),
+        )
+        .await,
+    );
     assert!(!done);
     assert_eq!(c.len(), 1 + 2 + 1);
     let err = &c[3]["error"];
     assert_eq!(err["type"], "server_error");
     assert!(err["message"].as_str().unwrap().contains("error_after"));
 
-    let r = post(&s, "/v1/completions", json!({"model": "m", "prompt": "p", "stream": true, "error_after": 0})).await;
+    let r = post(
+        &s,
+        "/v1/completions",
+        json!({"model": "m", "prompt": "p", "stream": true, "error_after": 0}),
+    )
+    .await;
     let (c, done) = chat_deltas(&r);
     assert!(!done);
     assert_eq!(c.len(), 1);
     assert!(c[0]["error"].is_object());
 
-    let ev = typed(&post(&s, "/v1/responses", json!({"model": "m", "input": "x", "stream": true,
-        "error_after": 1, "completion_tokens": 10})).await);
+    let ev = typed(
+        &post(
+            &s,
+            "/v1/responses",
+            json!({"model": "m", "input": "x", "stream": true,
+        "error_after": 1, "completion_tokens": 10}),
+        )
+        .await,
+    );
     assert_eq!(names(&ev)[4..], ["response.output_text.delta", "error"]);
     assert_eq!(ev[5].1["code"], "server_error");
     assert_eq!(ev[5].1["sequence_number"], 5);
 
-    let ev = typed(&post(&s, "/v1/messages", json!({"model": "m", "max_tokens": 9, "stream": true,
-        "error_after": 1, "completion_tokens": 10, "messages": [{"role": "user", "content": "x"}]})).await);
+    let ev = typed(
+        &post(
+            &s,
+            "/v1/messages",
+            json!({"model": "m", "max_tokens": 9, "stream": true,
+        "error_after": 1, "completion_tokens": 10, "messages": [{"role": "user", "content": "x"}]}),
+        )
+        .await,
+    );
     assert_eq!(names(&ev)[3..], ["content_block_delta", "error"]);
     assert_eq!(ev[4].1["error"]["type"], "api_error");
 }
@@ -299,7 +420,12 @@ async fn role_ms_sends_the_opening_events_before_the_first_token() {
         truth_log: Some(path.clone()),
         ..Default::default()
     });
-    let r = post(&s, "/v1/chat/completions", chat_body(json!({"role_ms": 0, "ttft_ms": 80, "completion_tokens": 2}))).await;
+    let r = post(
+        &s,
+        "/v1/chat/completions",
+        chat_body(json!({"role_ms": 0, "ttft_ms": 80, "completion_tokens": 2})),
+    )
+    .await;
     assert!(r.frames >= 2, "the role chunk is a write of its own");
     drop(s);
     let lines: Vec<Value> = std::fs::read_to_string(&path)
@@ -308,10 +434,18 @@ async fn role_ms_sends_the_opening_events_before_the_first_token() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let at = |kind: &str| {
-        lines.iter().find(|l| l["kind"] == kind).unwrap()["mono_ns"].as_u64().unwrap()
+        lines.iter().find(|l| l["kind"] == kind).unwrap()["mono_ns"]
+            .as_u64()
+            .unwrap()
     };
-    assert!(at("open") < at("request") + 40_000_000, "role chunk right away");
-    assert!(at("content") >= at("request") + 80_000_000, "first token at TTFT");
+    assert!(
+        at("open") < at("request") + 40_000_000,
+        "role chunk right away"
+    );
+    assert!(
+        at("content") >= at("request") + 80_000_000,
+        "first token at TTFT"
+    );
     let _ = std::fs::remove_file(&path);
 }
 

@@ -22,7 +22,9 @@ fn per_stream(path: &PathBuf) -> BTreeMap<u64, Vec<Value>> {
     let mut out: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
-        out.entry(v["stream"].as_u64().unwrap()).or_default().push(v);
+        out.entry(v["stream"].as_u64().unwrap())
+            .or_default()
+            .push(v);
     }
     out
 }
@@ -43,7 +45,14 @@ async fn requests_and_events_are_logged_in_order_on_the_monotonic_clock() {
     let chat = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}],
         "stream": true, "max_tokens": 3, "ttft_ms": 20, "token_interval_ms": 5,
         "stream_options": {"include_usage": true}});
-    let b = common::request(s.addr(), "POST", "/v1/chat/completions", &[], &chat.to_string()).await;
+    let b = common::request(
+        s.addr(),
+        "POST",
+        "/v1/chat/completions",
+        &[],
+        &chat.to_string(),
+    )
+    .await;
     drop(s); // streams flush their lines when they end; the server is gone now
     let after = sse_testserver::clock::mono_ns();
 
@@ -51,7 +60,10 @@ async fn requests_and_events_are_logged_in_order_on_the_monotonic_clock() {
     let id_a: u64 = a.header("x-stream-id").parse().unwrap();
     let id_b: u64 = b.header("x-stream-id").parse().unwrap();
     let ev = &streams[&id_a];
-    assert_eq!(kinds(ev), ["request", "event", "event", "event", "event", "event"]);
+    assert_eq!(
+        kinds(ev),
+        ["request", "event", "event", "event", "event", "event"]
+    );
     assert!(ev[0].get("id").is_none() && ev[0].get("format").is_none());
 
     let chat_lines = &streams[&id_b];
@@ -61,8 +73,7 @@ async fn requests_and_events_are_logged_in_order_on_the_monotonic_clock() {
     );
     let req = &chat_lines[0];
     assert_eq!(req["format"], "openai-chat");
-    let first_chunk: Value =
-        serde_json::from_str(&common::data_events(b.text())[0]).unwrap();
+    let first_chunk: Value = serde_json::from_str(&common::data_events(b.text())[0]).unwrap();
     assert_eq!(req["id"], first_chunk["id"], "the id the client sees");
     let head = req["head_mono_ns"].as_u64().unwrap();
     let received = req["mono_ns"].as_u64().unwrap();
@@ -75,14 +86,20 @@ async fn requests_and_events_are_logged_in_order_on_the_monotonic_clock() {
         }
     }
     let first_content = chat_lines[2]["mono_ns"].as_u64().unwrap();
-    assert!(first_content - received >= 20_000_000, "TTFT counts from the body");
+    assert!(
+        first_content - received >= 20_000_000,
+        "TTFT counts from the body"
+    );
 
     for lines in streams.values() {
         let mut last = 0;
         for (i, v) in lines.iter().enumerate().skip(1) {
             assert_eq!(v["seq"].as_u64().unwrap(), i as u64);
             let mono = v["mono_ns"].as_u64().unwrap();
-            assert!(mono >= before && mono <= after, "this machine's CLOCK_MONOTONIC");
+            assert!(
+                mono >= before && mono <= after,
+                "this machine's CLOCK_MONOTONIC"
+            );
             assert!(mono >= last);
             last = mono;
             assert!(v["wall_ns"].as_u64().unwrap() > 1_600_000_000_000_000_000);
@@ -100,22 +117,54 @@ async fn every_format_logs_its_client_id_and_content_events() {
     });
     let msgs = json!([{"role": "user", "content": "hello"}]);
     let cases = [
-        ("/v1/completions", json!({"model": "m", "prompt": "hello", "stream": true, "max_tokens": 4})),
-        ("/v1/responses", json!({"model": "m", "input": "hello", "stream": true, "max_output_tokens": 4})),
-        ("/v1/messages", json!({"model": "m", "messages": msgs, "stream": true, "max_tokens": 4})),
+        (
+            "/v1/completions",
+            json!({"model": "m", "prompt": "hello", "stream": true, "max_tokens": 4}),
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "m", "input": "hello", "stream": true, "max_output_tokens": 4}),
+        ),
+        (
+            "/v1/messages",
+            json!({"model": "m", "messages": msgs, "stream": true, "max_tokens": 4}),
+        ),
     ];
     let mut seen = Vec::new();
     for (path, body) in &cases {
         let r = common::request(s.addr(), "POST", path, &[], &body.to_string()).await;
         assert_eq!(r.status, 200, "{}", r.text());
-        seen.push((r.header("x-stream-id").parse::<u64>().unwrap(), r.text().to_owned()));
+        seen.push((
+            r.header("x-stream-id").parse::<u64>().unwrap(),
+            r.text().to_owned(),
+        ));
     }
     drop(s);
     let streams = per_stream(&path);
     let expect = [
-        ("openai-completions", "cmpl-", vec!["request", "content", "content", "content", "content", "finish", "done"]),
-        ("openai-responses", "resp_", vec!["request", "open", "open", "open", "open", "content", "content", "content", "content", "finish", "finish", "finish", "done"]),
-        ("anthropic", "msg_", vec!["request", "open", "open", "open", "content", "content", "content", "content", "finish", "usage", "done"]),
+        (
+            "openai-completions",
+            "cmpl-",
+            vec![
+                "request", "content", "content", "content", "content", "finish", "done",
+            ],
+        ),
+        (
+            "openai-responses",
+            "resp_",
+            vec![
+                "request", "open", "open", "open", "open", "content", "content", "content",
+                "content", "finish", "finish", "finish", "done",
+            ],
+        ),
+        (
+            "anthropic",
+            "msg_",
+            vec![
+                "request", "open", "open", "open", "content", "content", "content", "content",
+                "finish", "usage", "done",
+            ],
+        ),
     ];
     for ((sid, body), (format, prefix, want)) in seen.iter().zip(expect) {
         let lines = &streams[sid];

@@ -100,7 +100,8 @@ fn read_k6(text: &str) -> Result<Clients, String> {
             continue;
         }
         let data = &v["data"];
-        let (Some(id), Some(value)) = (data["metadata"][K6_ID_KEY].as_str(), data["value"].as_f64())
+        let (Some(id), Some(value)) =
+            (data["metadata"][K6_ID_KEY].as_str(), data["value"].as_f64())
         else {
             continue;
         };
@@ -246,7 +247,13 @@ mod tests {
         let r = &c["msg_1"];
         assert_eq!(r.ttft_ms, Some(150.25));
         assert_eq!(r.itl_ms, vec![15.0]);
-        assert_eq!(r.start, Some(Stamp { clock: Clock::Mono, ns: 100 }));
+        assert_eq!(
+            r.start,
+            Some(Stamp {
+                clock: Clock::Mono,
+                ns: 100
+            })
+        );
         assert!(read("id,metric,value\nx,ttft_ms,soon\n", InputKind::Csv).is_err());
         assert!(read("id,metric,value\nx,nope,1\n", InputKind::Csv).is_err());
         assert!(read("a,b\n", InputKind::Csv).is_err());

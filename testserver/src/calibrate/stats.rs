@@ -44,10 +44,16 @@ mod tests {
     #[test]
     fn nearest_rank_percentiles() {
         let d = Dist::of((1..=100).map(f64::from).rev().collect());
-        assert_eq!((d.count, d.min, d.p50, d.p90, d.p99, d.max), (100, 1.0, 50.0, 90.0, 99.0, 100.0));
+        assert_eq!(
+            (d.count, d.min, d.p50, d.p90, d.p99, d.max),
+            (100, 1.0, 50.0, 90.0, 99.0, 100.0)
+        );
         assert_eq!(d.mean, 50.5);
         let d = Dist::of(vec![-2.0, 3.0, f64::NAN]);
-        assert_eq!((d.count, d.min, d.p50, d.p99, d.max), (2, -2.0, -2.0, 3.0, 3.0));
+        assert_eq!(
+            (d.count, d.min, d.p50, d.p99, d.max),
+            (2, -2.0, -2.0, 3.0, 3.0)
+        );
         assert_eq!(Dist::of(vec![]), Dist::default());
     }
 }

@@ -79,8 +79,8 @@ pub fn read(input: impl BufRead) -> Result<Truth, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let l: Line = serde_json::from_str(&line)
-            .map_err(|e| format!("truth log line {}: {e}", n + 1))?;
+        let l: Line =
+            serde_json::from_str(&line).map_err(|e| format!("truth log line {}: {e}", n + 1))?;
         match l.kind {
             Some("request") => {
                 if let Some(earlier) = streams.remove(&l.stream) {

@@ -34,7 +34,13 @@ pub const FINGERPRINT: &str = "fp_sse_testserver";
 
 impl ChunkWriter {
     /// `chat`: `chat.completion.chunk` with deltas; else `text_completion`.
-    pub fn new(chat: bool, id: &str, created: u64, model: &str, include_usage: bool) -> ChunkWriter {
+    pub fn new(
+        chat: bool,
+        id: &str,
+        created: u64,
+        model: &str,
+        include_usage: bool,
+    ) -> ChunkWriter {
         let head = Head {
             id,
             object: if chat {
