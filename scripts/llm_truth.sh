@@ -53,7 +53,7 @@ rt=()
 # Requests reported per run: enough to fill the level several times over.
 # Each client first sends LEVEL warm-up requests it does not report (they
 # open its connections: a connection burst is not what TTFT accuracy is about).
-requests_for() { local n=$1; if [ "$n" -lt 10 ]; then echo 20; else echo $((n * 4)); fi; }
+requests_for() { case $1 in 1) echo 60 ;; 10) echo 100 ;; *) echo $(($1 * 4)) ;; esac; }
 
 client_native() { # LEVEL REQUESTS OUT
   "${rt[@]}" "$WORK/llmbench" -url "$URL" -format openai -concurrency "$1" -requests "$2" -warmup "$1" \
