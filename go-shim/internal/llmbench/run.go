@@ -23,6 +23,8 @@ type config struct {
 	warmup      int // the first requests, not reported
 	maxTokens   int
 	timeout     time.Duration
+	// extra fields for every request body (the server's knobs, in tests).
+	extra map[string]any
 }
 
 type summary struct{ ok, failed, noContent int }
@@ -59,6 +61,9 @@ func (cfg config) request(i int) ([]byte, error) {
 		// As guidellm asks vLLM: exactly max_tokens tokens, so both clients
 		// stream the same lengths.
 		body["ignore_eos"] = true
+	}
+	for k, v := range cfg.extra {
+		body[k] = v
 	}
 	b, err := json.Marshal(body)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/libsse/libsse/go-shim/internal/testserver"
+	"github.com/libsse/libsse/go-shim/libsse"
 	"github.com/libsse/libsse/go-shim/llm"
+	"github.com/libsse/libsse/go-shim/streamapi"
 	"go.uber.org/goleak"
 )
 
@@ -79,6 +82,79 @@ func TestEveryFormatPairsWithTheTruth(t *testing.T) {
 		}
 		if r.TTFT.Min < 0 || r.Send.Min < 0 || r.Receive.Min < 0 {
 			t.Errorf("%v: negative error: %s", f, out)
+		}
+	}
+}
+
+// The server's stream shapes, read by package llm through libsse, in every
+// format: what each knob does to the figures.
+func TestStreamShapesThroughLibsse(t *testing.T) {
+	srv, err := testserver.Start("--ttft-ms", "30", "--token-interval-ms", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	client, err := libsse.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cases := []struct {
+		name  string
+		extra map[string]any
+		check func(t *testing.T, res llm.Result, err error)
+	}{{
+		name:  "role chunk at once, first token at TTFT",
+		extra: map[string]any{"role_ms": 0, "empty_deltas": 2, "completion_tokens": 3},
+		check: func(t *testing.T, res llm.Result, err error) {
+			ttft, ok := res.TTFT()
+			if err != nil || !ok || ttft < 30*time.Millisecond || res.ContentChunks != 3 || !res.Done {
+				t.Errorf("%v %v %+v", err, ttft, res)
+			}
+		},
+	}, {
+		name:  "no content at all",
+		extra: map[string]any{"completion_tokens": 0},
+		check: func(t *testing.T, res llm.Result, err error) {
+			if _, ok := res.TTFT(); ok || err != nil || res.ContentChunks != 0 || res.FinishReason != llm.FinishStop {
+				t.Errorf("%v %+v", err, res)
+			}
+		},
+	}, {
+		name:  "error after two chunks",
+		extra: map[string]any{"error_after": 2, "completion_tokens": 5},
+		check: func(t *testing.T, res llm.Result, err error) {
+			if err == nil || res.Err == nil || res.ContentChunks != 2 || res.FinishReason != llm.FinishError {
+				t.Errorf("%v %+v", err, res)
+			}
+		},
+	}, {
+		name:  "cut by max tokens, no terminator",
+		extra: map[string]any{"completion_tokens": 20, "done": 0},
+		check: func(t *testing.T, res llm.Result, err error) {
+			if err != nil || res.FinishReason != llm.FinishLength || res.OutputTokens != 8 {
+				t.Errorf("%v %+v", err, res)
+			}
+		},
+	}}
+	buf := make([]streamapi.Event, 64)
+	for _, f := range []llm.Format{llm.FormatOpenAI, llm.FormatOpenAIResponses, llm.FormatAnthropic} {
+		for i, c := range cases {
+			t.Run(f.String()+"/"+c.name, func(t *testing.T) {
+				cfg := config{baseURL: srv.URL, format: f, maxTokens: 8, extra: c.extra}
+				reader := llm.NewReader(f, 0)
+				rec, err := one(ctx, client, cfg, i, reader, buf)
+				res := rec.res
+				if err != nil {
+					res = reader.Result()
+				}
+				c.check(t, res, err)
+				if res.ID == "" {
+					t.Error("no response id")
+				}
+			})
 		}
 	}
 }
