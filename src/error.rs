@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Denied,
     /// Another I/O failure.
     Io,
+    /// A bug inside libsse (a stream task panicked); please report it.
+    Internal,
 }
 
 impl ErrorKind {
@@ -57,6 +59,7 @@ impl ErrorKind {
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Denied => "denied",
             ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
         }
     }
 }
