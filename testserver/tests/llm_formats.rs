@@ -235,6 +235,25 @@ async fn anthropic_stop_sequence_is_reported() {
     assert_eq!(delta["delta"]["stop_sequence"], stop.as_str());
 }
 
+/// A streamed Responses request (`body` over a minimal one): its events.
+async fn responses(s: &sse_testserver::ServerHandle, body: Value) -> Vec<(String, Value)> {
+    let base = json!({"model": "m", "input": "x", "stream": true});
+    typed(&post(s, "/v1/responses", merge(base, body)).await)
+}
+
+/// A streamed Anthropic Messages request (`body` over a minimal one): its events.
+async fn messages(s: &sse_testserver::ServerHandle, body: Value) -> Vec<(String, Value)> {
+    let base = json!({"model": "m", "max_tokens": 9, "stream": true,
+        "messages": [{"role": "user", "content": "x"}]});
+    typed(&post(s, "/v1/messages", merge(base, body)).await)
+}
+
+/// A streamed chat completion with `extra` body fields: its chunks, and
+/// whether it ended with `[DONE]`.
+async fn chat(s: &sse_testserver::ServerHandle, extra: Value) -> (Vec<Value>, bool) {
+    chat_deltas(&post(s, "/v1/chat/completions", chat_body(extra)).await)
+}
+
 /// The chat chunks' deltas, and whether the stream ended with `[DONE]`.
 fn chat_deltas(r: &Resp) -> (Vec<Value>, bool) {
     assert_eq!(r.status, 200, "{}", r.text());
@@ -253,14 +272,7 @@ fn chat_deltas(r: &Resp) -> (Vec<Value>, bool) {
 #[tokio::test]
 async fn empty_deltas_and_no_content_at_all() {
     let s = server();
-    let (c, done) = chat_deltas(
-        &post(
-            &s,
-            "/v1/chat/completions",
-            chat_body(json!({"empty_deltas": 2, "completion_tokens": 2})),
-        )
-        .await,
-    );
+    let (c, done) = chat(&s, json!({"empty_deltas": 2, "completion_tokens": 2})).await;
     assert!(done);
     assert_eq!(
         c[0]["choices"][0]["delta"],
@@ -275,27 +287,17 @@ async fn empty_deltas_and_no_content_at_all() {
     assert_eq!(c.len(), 1 + 2 + 2 + 1);
 
     // No content: role, finish, [DONE].
-    let (c, done) = chat_deltas(
-        &post(
-            &s,
-            "/v1/chat/completions",
-            chat_body(json!({"completion_tokens": 0})),
-        )
-        .await,
-    );
+    let (c, done) = chat(&s, json!({"completion_tokens": 0})).await;
     assert!(done);
     assert_eq!(c.len(), 2);
     assert_eq!(c[1]["choices"][0]["finish_reason"], "stop");
 
-    let ev = typed(
-        &post(
-            &s,
-            "/v1/responses",
-            json!({"model": "m", "input": "x", "stream": true,
+    let ev = responses(
+        &s,
+        json!({"model": "m", "input": "x", "stream": true,
         "completion_tokens": 0, "empty_deltas": 1}),
-        )
-        .await,
-    );
+    )
+    .await;
     let deltas: Vec<&Value> = ev
         .iter()
         .filter(|(n, _)| n == "response.output_text.delta")
@@ -308,15 +310,12 @@ async fn empty_deltas_and_no_content_at_all() {
         0
     );
 
-    let ev = typed(
-        &post(
-            &s,
-            "/v1/messages",
-            json!({"model": "m", "max_tokens": 5, "stream": true,
+    let ev = messages(
+        &s,
+        json!({"model": "m", "max_tokens": 5, "stream": true,
         "completion_tokens": 0, "empty_deltas": 1, "messages": [{"role": "user", "content": "x"}]}),
-        )
-        .await,
-    );
+    )
+    .await;
     assert_eq!(
         names(&ev),
         [
@@ -346,29 +345,19 @@ async fn usage_without_done_and_ignore_eos() {
     );
     assert_eq!(c[c.len() - 2]["choices"][0]["finish_reason"], "length");
 
-    let ev = typed(
-        &post(
-            &s,
-            "/v1/messages",
-            json!({"model": "m", "max_tokens": 5, "stream": true,
+    let ev = messages(
+        &s,
+        json!({"model": "m", "max_tokens": 5, "stream": true,
         "done": 0, "messages": [{"role": "user", "content": "x"}]}),
-        )
-        .await,
-    );
+    )
+    .await;
     assert_eq!(ev.last().unwrap().0, "message_delta");
 }
 
 #[tokio::test]
 async fn error_after_sends_each_formats_error_event_and_ends() {
     let s = server();
-    let (c, done) = chat_deltas(
-        &post(
-            &s,
-            "/v1/chat/completions",
-            chat_body(json!({"error_after": 2, "completion_tokens": 10})),
-        )
-        .await,
-    );
+    let (c, done) = chat(&s, json!({"error_after": 2, "completion_tokens": 10})).await;
     assert!(!done);
     assert_eq!(c.len(), 1 + 2 + 1);
     let err = &c[3]["error"];
@@ -386,28 +375,22 @@ async fn error_after_sends_each_formats_error_event_and_ends() {
     assert_eq!(c.len(), 1);
     assert!(c[0]["error"].is_object());
 
-    let ev = typed(
-        &post(
-            &s,
-            "/v1/responses",
-            json!({"model": "m", "input": "x", "stream": true,
+    let ev = responses(
+        &s,
+        json!({"model": "m", "input": "x", "stream": true,
         "error_after": 1, "completion_tokens": 10}),
-        )
-        .await,
-    );
+    )
+    .await;
     assert_eq!(names(&ev)[4..], ["response.output_text.delta", "error"]);
     assert_eq!(ev[5].1["code"], "server_error");
     assert_eq!(ev[5].1["sequence_number"], 5);
 
-    let ev = typed(
-        &post(
-            &s,
-            "/v1/messages",
-            json!({"model": "m", "max_tokens": 9, "stream": true,
+    let ev = messages(
+        &s,
+        json!({"model": "m", "max_tokens": 9, "stream": true,
         "error_after": 1, "completion_tokens": 10, "messages": [{"role": "user", "content": "x"}]}),
-        )
-        .await,
-    );
+    )
+    .await;
     assert_eq!(names(&ev)[3..], ["content_block_delta", "error"]);
     assert_eq!(ev[4].1["error"]["type"], "api_error");
 }
