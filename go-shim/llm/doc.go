@@ -16,6 +16,15 @@
 //	with tags TagFormat, TagFinishReason, TagTokensSource
 //	and metadata MetadataResponseID = res.ID on every sample.
 //
+// For the k6 wiring: the script opts in with the sse.open param ParamName
+// (`llm: "openai"`, ParseFormat reads it; the same param suits the
+// non-blocking API). Push an ITL sample as each content chunk arrives; at the
+// end push a figure only when its method says ok (a stream without content
+// has no TTFT, fewer than two tokens no TPOT), MetricInputTokens only when
+// res.InputTokens >= 0, and MetricStreamErrors (tag TagErrorType) when
+// res.Err is set. TagFormat is res.Format.String() (the format read, also
+// under "auto"); TagFinishReason is res.FinishReason.
+//
 // Event reads only the fields it needs with an in-place scanner: no
 // reflection and no allocation per event (the response id is copied once).
 //
