@@ -30,6 +30,7 @@ func TestEveryFormatPairsWithTheTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer srv.Stop() // also when a check fails early; Stop twice is harmless
 	formats := []llm.Format{llm.FormatOpenAI, llm.FormatOpenAIResponses, llm.FormatAnthropic}
 	csvs := make([]string, len(formats))
 	for i, f := range formats {
