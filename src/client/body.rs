@@ -180,8 +180,5 @@ fn feed(
 }
 
 fn limit_error(e: crate::parser::ParseError) -> Error {
-    Error::new(
-        ErrorKind::LimitExceeded,
-        format!("event stream: {e} (raise max_line_bytes / max_event_bytes if this is expected)"),
-    )
+    Error::new(ErrorKind::LimitExceeded, e.to_string())
 }
