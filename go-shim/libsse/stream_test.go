@@ -142,7 +142,7 @@ func TestConnectionRefused(t *testing.T) {
 	s := start(t, c, map[string]any{"url": "http://127.0.0.1:1/events"})
 	err := s.WaitOpen(context.Background())
 	e, ok := streamapi.AsError(err)
-	if !ok || e.Kind != streamapi.KindConnect || e.Message == "" {
+	if !ok || e.Kind != "connect" || e.Message == "" {
 		t.Fatalf("got %v", err)
 	}
 }

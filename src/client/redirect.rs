@@ -628,9 +628,11 @@ mod tests {
 
     #[test]
     fn max_redirects_missing_location_and_bad_targets() {
-        let mut opts = Options::default();
-        opts.max_redirects = Some(2);
-        let mut r = Redirects::new(opts).unwrap();
+        let mut r = Redirects::new(Options {
+            max_redirects: Some(2),
+            ..Options::default()
+        })
+        .unwrap();
         let mut req = template("GET", &[], "");
         assert!(matches!(hop(&mut r, &mut req, 302, "/1"), Ok(Step::Follow)));
         assert!(matches!(hop(&mut r, &mut req, 302, "/2"), Ok(Step::Follow)));
