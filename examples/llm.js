@@ -90,7 +90,9 @@ export const options = {
 }
 
 export default function () {
-    const conversation = data[exec.scenario.iterationInInstance % data.length]
+    // iterationInTest, not iterationInInstance: it is unique across the k6 processes of
+    // a split test (--execution-segment, k6-operator), so they send different prompts.
+    const conversation = data[exec.scenario.iterationInTest % data.length]
     const payload = {
         "messages": [
             {

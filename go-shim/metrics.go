@@ -4,16 +4,18 @@ import (
 	"errors"
 
 	"github.com/libsse/libsse/go-shim/jsapi"
+	"go.k6.io/k6/v2/js/modules"
+	"go.k6.io/k6/v2/metrics"
 )
 
 // sseMetrics are the module's own metrics (declared once per run by the
 // registry, looked up per VU) plus the root tag set samples derive from.
 type sseMetrics struct {
-	event, firstEvent, gap *k6Metric
-	rootTags               *k6TagSet
+	event, firstEvent, gap *metrics.Metric
+	rootTags               *metrics.TagSet
 }
 
-func registerMetrics(vu k6VU) (*sseMetrics, error) {
+func registerMetrics(vu modules.VU) (*sseMetrics, error) {
 	env := vu.InitEnv()
 	if env == nil || env.Registry == nil {
 		return nil, errors.New("k6/x/sse: no metrics registry (module loaded outside the init context?)")
@@ -21,13 +23,13 @@ func registerMetrics(vu k6VU) (*sseMetrics, error) {
 	r := env.Registry
 	var m sseMetrics
 	var err error
-	if m.event, err = r.NewMetric(jsapi.MetricSSEEvent, k6Counter); err != nil {
+	if m.event, err = r.NewMetric(jsapi.MetricSSEEvent, metrics.Counter); err != nil {
 		return nil, err
 	}
-	if m.firstEvent, err = r.NewMetric(jsapi.MetricTimeToFirstEvent, k6Trend, k6Time); err != nil {
+	if m.firstEvent, err = r.NewMetric(jsapi.MetricTimeToFirstEvent, metrics.Trend, metrics.Time); err != nil {
 		return nil, err
 	}
-	if m.gap, err = r.NewMetric(jsapi.MetricEventGap, k6Trend, k6Time); err != nil {
+	if m.gap, err = r.NewMetric(jsapi.MetricEventGap, metrics.Trend, metrics.Time); err != nil {
 		return nil, err
 	}
 	m.rootTags = r.RootTagSet()
@@ -35,7 +37,7 @@ func registerMetrics(vu k6VU) (*sseMetrics, error) {
 }
 
 // lookup maps a jsapi metric name to the k6 metric.
-func (m *sseMetrics) lookup(b *k6BuiltinMetrics, name string) *k6Metric {
+func (m *sseMetrics) lookup(b *metrics.BuiltinMetrics, name string) *metrics.Metric {
 	switch name {
 	case jsapi.MetricSSEEvent:
 		return m.event

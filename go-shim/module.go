@@ -10,6 +10,10 @@ import (
 	"github.com/grafana/sobek"
 	"github.com/libsse/libsse/go-shim/jsapi"
 	"github.com/libsse/libsse/go-shim/libsse"
+	"go.k6.io/k6/v2/js/common"
+	"go.k6.io/k6/v2/js/modules"
+	k6http "go.k6.io/k6/v2/js/modules/k6/http"
+	"go.k6.io/k6/v2/metrics"
 )
 
 // RootModule is shared by all VUs.
@@ -23,8 +27,8 @@ type ModuleInstance struct {
 }
 
 var (
-	_ k6Module   = &RootModule{}
-	_ k6Instance = &ModuleInstance{}
+	_ modules.Module   = &RootModule{}
+	_ modules.Instance = &ModuleInstance{}
 )
 
 // New returns the root module; each VU gets its own libsse client.
@@ -33,27 +37,27 @@ func New() *RootModule {
 }
 
 // NewModuleInstance builds the VU's module.
-func (r *RootModule) NewModuleInstance(vu k6VU) k6Instance {
+func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	m, err := registerMetrics(vu)
 	if err != nil {
-		k6Throw(vu.Runtime(), err)
+		common.Throw(vu.Runtime(), err)
 	}
 	h := &vuHost{vu: vu, metrics: m}
 	in, err := r.root.NewInstance(h)
 	if err != nil {
-		k6Throw(vu.Runtime(), err)
+		common.Throw(vu.Runtime(), err)
 	}
 	return &ModuleInstance{in: in}
 }
 
 // Exports is the module's default export: {open}.
-func (mi *ModuleInstance) Exports() k6Exports {
-	return k6Exports{Default: mi.in.Exports()}
+func (mi *ModuleInstance) Exports() modules.Exports {
+	return modules.Exports{Default: mi.in.Exports()}
 }
 
 // vuHost is jsapi.Host on a k6 VU.
 type vuHost struct {
-	vu      k6VU
+	vu      modules.VU
 	metrics *sseMetrics
 
 	optsOnce sync.Once
@@ -63,7 +67,7 @@ type vuHost struct {
 	// map to every sample of a stream, so building the TagSet once per
 	// stream is enough.
 	lastTags   map[string]string
-	lastTagSet *k6TagSet
+	lastTagSet *metrics.TagSet
 }
 
 func (h *vuHost) Runtime() *sobek.Runtime  { return h.vu.Runtime() }
@@ -101,13 +105,13 @@ func (h *vuHost) CookieJar(v sobek.Value) (http.CookieJar, error) {
 		}
 		return nil, nil
 	}
-	if j, ok := v.Export().(*k6CookieJar); ok && j.Jar != nil {
+	if j, ok := v.Export().(*k6http.CookieJar); ok && j.Jar != nil {
 		return j.Jar, nil
 	}
 	return nil, errors.New("jar must be a k6/http CookieJar (new http.CookieJar() or http.cookieJar())")
 }
 
-func (h *vuHost) tagSet(m map[string]string) *k6TagSet {
+func (h *vuHost) tagSet(m map[string]string) *metrics.TagSet {
 	if h.lastTagSet != nil && reflect.ValueOf(m).UnsafePointer() == reflect.ValueOf(h.lastTags).UnsafePointer() {
 		return h.lastTagSet
 	}
@@ -121,18 +125,18 @@ func (h *vuHost) Emit(samples []jsapi.Sample) {
 		return
 	}
 	meta := state.Tags.GetCurrentValues().Metadata
-	out := make(k6Samples, 0, len(samples))
+	out := make(metrics.Samples, 0, len(samples))
 	for _, s := range samples {
 		m := h.metrics.lookup(state.BuiltinMetrics, s.Metric)
 		if m == nil {
 			continue
 		}
-		out = append(out, k6Sample{
-			TimeSeries: k6TimeSeries{Metric: m, Tags: h.tagSet(s.Tags)},
+		out = append(out, metrics.Sample{
+			TimeSeries: metrics.TimeSeries{Metric: m, Tags: h.tagSet(s.Tags)},
 			Time:       s.Time,
 			Metadata:   meta,
 			Value:      s.Value,
 		})
 	}
-	k6PushIfNotDone(h.vu.Context(), state.Samples, out)
+	metrics.PushIfNotDone(h.vu.Context(), state.Samples, out)
 }

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 
 	"github.com/libsse/libsse/go-shim/jsapi"
+	"go.k6.io/k6/v2/lib"
 )
 
 // mapOptions translates the k6 options libsse honours.
-func mapOptions(o k6Options, warnf func(string, ...any)) jsapi.Options {
+func mapOptions(o lib.Options, warnf func(string, ...any)) jsapi.Options {
 	out := jsapi.Options{
 		Throw:                 o.Throw.Bool,
 		InsecureSkipTLSVerify: o.InsecureSkipTLSVerify.Bool,

@@ -1,5 +1,7 @@
 package sse
 
+import "go.k6.io/k6/v2/js/modules"
+
 func init() {
-	k6Register("k6/x/sse", New())
+	modules.Register("k6/x/sse", New())
 }

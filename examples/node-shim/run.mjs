@@ -24,6 +24,7 @@ const data = mod.setup ? mod.setup() : undefined
 for (let i = 0; i < Number(iterations); i++) {
     globalThis.__ITER = i
     exec.scenario.iterationInInstance = i
+    exec.scenario.iterationInTest = i
     exec.vu.iterationInInstance = i
     mod.default(data)
 }

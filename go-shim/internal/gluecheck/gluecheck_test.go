@@ -1,12 +1,9 @@
-// Package gluecheck keeps the k6 glue (the module's root package) written
-// once for every k6 version: only k6v2.go (k6 v2, the default) and k6v1.go
-// (build tag k6v1) import k6, they declare the same identifiers, and the
-// shared glue names k6 only through them. The glue imports k6 and is never
-// compiled here, so these checks read the sources.
 package gluecheck
 
 import (
-	"go/ast"
+	"bytes"
+	"flag"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -17,203 +14,320 @@ import (
 	"testing"
 )
 
-const k6Module = "go.k6.io/k6"
+var update = flag.Bool("update", false, "rewrite go-shim/k6v1 from the k6 v2 glue")
 
-// root is the go-shim module directory.
-var root = filepath.Join("..", "..")
+var (
+	shimDir = filepath.Join("..", "..")       // go-shim
+	repoDir = filepath.Join("..", "..", "..") // the repository root
+)
 
-// versionFiles maps each per-version file to its build constraint.
-var versionFiles = map[string]string{
-	"k6v2.go": "//go:build !k6v1",
-	"k6v1.go": "//go:build k6v1",
+// goFile is one .go file of go-shim read as go mod tidy reads it: every
+// build tag, tests included.
+type goFile struct {
+	rel     string   // path relative to go-shim
+	module  string   // directory of its module's go.mod, relative to go-shim
+	imports []string // import paths
+	build   []string // build constraint lines
 }
 
-func isK6(path string) bool {
-	return path == k6Module || strings.HasPrefix(path, k6Module+"/")
+// skipDir mirrors the directories the go command ignores.
+func skipDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-func isK6v2(path string) bool {
-	return path == k6Module+"/v2" || strings.HasPrefix(path, k6Module+"/v2/")
-}
-
-func parse(t *testing.T, path string, mode parser.Mode) *ast.File {
+// readShim parses every .go file under go-shim and attributes it to the
+// innermost directory holding a go.mod.
+func readShim(t *testing.T) []goFile {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, mode|parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func importPaths(t *testing.T, f *ast.File) []string {
-	t.Helper()
-	var out []string
-	for _, im := range f.Imports {
-		p, err := strconv.Unquote(im.Path.Value)
+	var modules []string
+	var files []goFile
+	err := filepath.WalkDir(shimDir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// buildLines are the file's build constraint lines (before the package clause).
-func buildLines(f *ast.File) []string {
-	var out []string
-	for _, g := range f.Comments {
-		if g.Pos() >= f.Package {
-			break
-		}
-		for _, c := range g.List {
-			if strings.HasPrefix(c.Text, "//go:build") || strings.HasPrefix(c.Text, "// +build") {
-				out = append(out, c.Text)
-			}
-		}
-	}
-	return out
-}
-
-// Only k6v1.go and k6v2.go import k6, each its own version, behind its
-// build tag; the shared glue has no build tag; nothing else imports k6, so
-// everything CI compiles stays k6-free.
-func TestOnlyVersionFilesImportK6(t *testing.T) {
-	seen := map[string]bool{}
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
 			return err
 		}
-		f := parse(t, path, parser.ImportsOnly)
-		imports := importPaths(t, f)
-		name := filepath.Base(path)
-		want, isVersionFile := versionFiles[name]
-		if filepath.Dir(path) != root || !isVersionFile {
-			for _, p := range imports {
-				if isK6(p) {
-					t.Errorf("%s imports %s: only k6v1.go and k6v2.go may import k6", path, p)
-				}
+		rel, err := filepath.Rel(shimDir, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if rel != "." && skipDir(d.Name()) {
+				return filepath.SkipDir
 			}
-			if filepath.Dir(path) == root {
-				if lines := buildLines(f); len(lines) > 0 {
-					t.Errorf("%s has a build constraint %q: the shared glue builds for every k6 version", path, lines)
-				}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				modules = append(modules, rel)
 			}
 			return nil
 		}
-		seen[name] = true
-		if lines := buildLines(f); len(lines) != 1 || lines[0] != want {
-			t.Errorf("%s: build constraints %q, want exactly %q", name, lines, want)
+		if !strings.HasSuffix(path, ".go") {
+			return nil
 		}
-		k6Imports := 0
-		for _, p := range imports {
-			if !isK6(p) {
-				continue
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		gf := goFile{rel: rel}
+		for _, im := range f.Imports {
+			p, err := strconv.Unquote(im.Path.Value)
+			if err != nil {
+				return err
 			}
-			k6Imports++
-			if (name == "k6v2.go") != isK6v2(p) {
-				t.Errorf("%s imports %s, a package of the other k6 version", name, p)
+			gf.imports = append(gf.imports, p)
+		}
+		for _, g := range f.Comments {
+			if g.Pos() >= f.Package {
+				break
+			}
+			for _, c := range g.List {
+				if strings.HasPrefix(c.Text, "//go:build") || strings.HasPrefix(c.Text, "// +build") {
+					gf.build = append(gf.build, c.Text)
+				}
 			}
 		}
-		if k6Imports == 0 {
-			t.Errorf("%s imports no k6 package", name)
+		files = append(files, gf)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// WalkDir visits parents first: the last module that contains the
+	// file's directory is the innermost one.
+	for i := range files {
+		dir := filepath.Dir(files[i].rel)
+		for _, m := range modules {
+			if m == "." || dir == m || strings.HasPrefix(dir, m+string(filepath.Separator)) {
+				files[i].module = m
+			}
+		}
+	}
+	if len(files) == 0 {
+		t.Fatal("no .go files found under go-shim")
+	}
+	return files
+}
+
+// No module's files, read with every build tag, import more than one k6
+// major; each glue module imports exactly its own.
+func TestEachModuleImportsOneK6Major(t *testing.T) {
+	majors := map[string]map[int][]string{} // module → major → files
+	for _, f := range readShim(t) {
+		seen := map[int]bool{}
+		for _, p := range f.imports {
+			if m := K6Major(p); m != 0 && !seen[m] {
+				seen[m] = true
+				if majors[f.module] == nil {
+					majors[f.module] = map[int][]string{}
+				}
+				majors[f.module][m] = append(majors[f.module][m], f.rel)
+			}
+		}
+	}
+	for mod, byMajor := range majors {
+		if len(byMajor) > 1 {
+			t.Errorf("module go-shim/%s imports k6 majors %v: one module per k6 major, or xk6 drags the other into the build",
+				mod, byMajor)
+		}
+	}
+	for dir, want := range GlueMajor {
+		got := majors[dir]
+		if len(got) != 1 || got[want] == nil {
+			t.Errorf("glue module go-shim/%s imports k6 majors %v, want only v%d", dir, got, want)
+		}
+	}
+}
+
+// Only the glue packages import k6; everything CI compiles stays k6-free.
+// The glue picks its major by module, never by a build tag.
+func TestOnlyGlueImportsK6(t *testing.T) {
+	for _, f := range readShim(t) {
+		_, isGlue := GlueMajor[filepath.Dir(f.rel)]
+		if !isGlue || strings.HasSuffix(f.rel, "_test.go") {
+			for _, p := range f.imports {
+				if K6Major(p) != 0 {
+					t.Errorf("%s imports %s: only the k6 glue (go-shim/*.go, go-shim/k6v1/*.go) may import k6", f.rel, p)
+				}
+			}
+			continue
+		}
+		if len(f.build) > 0 {
+			t.Errorf("%s has build constraints %q: the glue's module, not a build tag, picks the k6 major", f.rel, f.build)
+		}
+	}
+}
+
+// No go.mod, go.sum or go.work of the repository names k6 (AGPL).
+func TestNoGoModNamesK6(t *testing.T) {
+	checked := 0
+	err := filepath.WalkDir(repoDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != repoDir && (skipDir(d.Name()) || d.Name() == "target" || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch d.Name() {
+		case "go.mod", "go.sum", "go.work", "go.work.sum":
+		default:
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		checked++
+		if bytes.Contains(b, []byte(K6Module)) {
+			t.Errorf("%s names %s: k6 (AGPL) is never a dependency of this repository", path, K6Module)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name := range versionFiles {
-		if !seen[name] {
-			t.Errorf("%s is missing from the module root", name)
-		}
+	if checked < 2 {
+		t.Errorf("found %d go.mod/go.sum files, want at least go-shim's", checked)
 	}
 }
 
-// topLevel lists a file's package-level declarations as "kind name".
-func topLevel(f *ast.File) []string {
-	var out []string
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			out = append(out, "func "+d.Name.Name)
-		case *ast.GenDecl:
-			for _, s := range d.Specs {
-				switch s := s.(type) {
-				case *ast.TypeSpec:
-					out = append(out, d.Tok.String()+" "+s.Name.Name)
-				case *ast.ValueSpec:
-					for _, n := range s.Names {
-						out = append(out, d.Tok.String()+" "+n.Name)
-					}
-				}
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func missingFrom(a, b []string) []string {
-	in := map[string]bool{}
-	for _, s := range b {
-		in[s] = true
-	}
-	var out []string
-	for _, s := range a {
-		if !in[s] {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// Both versions give the shared glue the same names, and every name is used
-// (the compiler does not flag an unused package-level declaration).
-func TestVersionFilesDeclareTheSameIdentifiers(t *testing.T) {
-	v2 := topLevel(parse(t, filepath.Join(root, "k6v2.go"), 0))
-	v1 := topLevel(parse(t, filepath.Join(root, "k6v1.go"), 0))
-	if len(v2) == 0 {
-		t.Fatal("k6v2.go declares nothing")
-	}
-	if m := missingFrom(v2, v1); len(m) > 0 {
-		t.Errorf("declared in k6v2.go but not in k6v1.go: %q", m)
-	}
-	if m := missingFrom(v1, v2); len(m) > 0 {
-		t.Errorf("declared in k6v1.go but not in k6v2.go: %q", m)
-	}
-
-	used := map[string]bool{}
-	shared, err := filepath.Glob(filepath.Join(root, "*.go"))
+// requires reads a go.mod's module path and its require lines (path → version).
+func requires(t *testing.T, path string) (string, map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range shared {
-		if _, ok := versionFiles[filepath.Base(path)]; ok {
-			continue
+	module, reqs := "", map[string]string{}
+	inBlock := false
+	for _, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "//")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "module":
+			module = f[1]
+		case len(f) >= 2 && f[0] == "require" && f[1] == "(":
+			inBlock = true
+		case inBlock && len(f) == 1 && f[0] == ")":
+			inBlock = false
+		case inBlock && len(f) == 2:
+			reqs[f[0]] = f[1]
+		case len(f) == 3 && f[0] == "require":
+			reqs[f[1]] = f[2]
 		}
-		ast.Inspect(parse(t, path, 0), func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok {
-				used[id.Name] = true
-			}
-			return true
-		})
 	}
-	for _, d := range v2 {
-		name := d[strings.IndexByte(d, ' ')+1:]
-		if !used[name] {
-			t.Errorf("%s (k6v1.go, k6v2.go) is not used by the shared glue", d)
+	return module, reqs
+}
+
+// The k6 v1 glue module is go-shim/k6v1; it requires the parent module (a
+// user's xk6 build --replaces it with ./go-shim) and every other module at
+// the parent's version, so both majors' builds get the same sobek.
+func TestK6v1GoMod(t *testing.T) {
+	parent, parentReqs := requires(t, filepath.Join(shimDir, "go.mod"))
+	module, reqs := requires(t, filepath.Join(shimDir, K6v1Dir, "go.mod"))
+	if module != K6v1Module {
+		t.Errorf("go-shim/%s/go.mod: module %q, want %q", K6v1Dir, module, K6v1Module)
+	}
+	if _, ok := reqs[parent]; !ok {
+		t.Errorf("go-shim/%s/go.mod does not require %s", K6v1Dir, parent)
+	}
+	for mod, v := range reqs {
+		if mod != parent && parentReqs[mod] != v {
+			t.Errorf("go-shim/%s/go.mod requires %s %s; go-shim/go.mod has %q", K6v1Dir, mod, v, parentReqs[mod])
+		}
+	}
+	if len(reqs) < 2 {
+		t.Errorf("go-shim/%s/go.mod requires %v: want %s and the glue's own imports (sobek)", K6v1Dir, reqs, parent)
+	}
+}
+
+// go-shim/k6v1 holds exactly the generated copy of the k6 v2 glue.
+func TestK6v1GlueIsGenerated(t *testing.T) {
+	want, err := GenerateK6v1(shimDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(shimDir, K6v1Dir)
+	have, err := GoFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatal("no glue files in go-shim")
+	}
+	for _, name := range names {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, want[name]) {
+			t.Errorf("go-shim/%s/%s is not the generated copy of go-shim/%s: run in go-shim: go test ./internal/gluecheck -update",
+				K6v1Dir, name, name)
+		}
+	}
+	for _, name := range have {
+		if _, ok := want[name]; !ok {
+			t.Errorf("go-shim/%s/%s has no source in go-shim: run in go-shim: go test ./internal/gluecheck -update", K6v1Dir, name)
 		}
 	}
 }
 
-func TestGoModDoesNotMentionK6(t *testing.T) {
-	for _, name := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(root, name))
-		if err != nil {
-			t.Fatal(err)
+// TestMain regenerates go-shim/k6v1 first when run with -update, so that
+// every check reads the new copy.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if *update {
+		if err := writeK6v1(); err != nil {
+			fmt.Fprintln(os.Stderr, "gluecheck -update:", err)
+			os.Exit(1)
 		}
-		if strings.Contains(string(b), k6Module) {
-			t.Errorf("%s mentions %s: k6 (AGPL) is never a dependency of this module", name, k6Module)
+	}
+	os.Exit(m.Run())
+}
+
+// writeK6v1 makes go-shim/k6v1's .go files exactly the generated ones.
+func writeK6v1() error {
+	files, err := GenerateK6v1(shimDir)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(shimDir, K6v1Dir)
+	old, err := GoFiles(dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range old {
+		if _, keep := files[name]; !keep {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return err
+			}
+		}
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestK6Major(t *testing.T) {
+	for path, want := range map[string]int{
+		"go.k6.io/k6":                    1,
+		"go.k6.io/k6/js/modules":         1,
+		"go.k6.io/k6/v2":                 2,
+		"go.k6.io/k6/v2/js/modules":      2,
+		"go.k6.io/k6/v3/lib":             3,
+		"go.k6.io/k6/vendor/x":           1,
+		"go.k6.io/k6extra":               0,
+		"go.k6.io/xk6":                   0,
+		"github.com/grafana/sobek":       0,
+		"github.com/phymbert/xk6-sse/v2": 0,
+	} {
+		if got := K6Major(path); got != want {
+			t.Errorf("K6Major(%q) = %d, want %d", path, got, want)
 		}
 	}
 }
