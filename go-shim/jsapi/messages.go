@@ -17,12 +17,21 @@ var scriptNames = func() *strings.Replacer {
 	})
 	var pairs []string
 	for _, param := range keys {
-		if key := extraParams[param].key; key != param {
-			pairs = append(pairs, key, param)
+		key := extraParams[param].key
+		name := param
+		if option, ok := k6OptionOf[param]; ok {
+			name = param + " (k6 option " + option + ")"
+		}
+		if key != name {
+			pairs = append(pairs, key, name)
 		}
 	}
 	return strings.NewReplacer(pairs...)
 }()
+
+// k6OptionOf names the k6 option that sets the same libsse key as a param,
+// so that a message names both ways to change it.
+var k6OptionOf = map[string]string{"redirects": "maxRedirects"}
 
 // scriptMessage is a libsse message in the script's terms.
 func scriptMessage(msg string) string { return scriptNames.Replace(msg) }

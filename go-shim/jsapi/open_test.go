@@ -353,7 +353,7 @@ func TestErrorMessagesNameTheScriptsParams(t *testing.T) {
 	for in, out := range map[string]string{
 		"no data for idle_timeout_ms (5 ms)":         "no data for idleTimeout (5 ms)",
 		"ran longer than total_timeout_ms (9 ms)":    "ran longer than timeout (9 ms)",
-		"raise max_event_bytes; see max_redirects":   "raise maxEventBytes; see redirects",
+		"raise max_event_bytes; see max_redirects":   "raise maxEventBytes; see redirects (k6 option maxRedirects)",
 		"connect_timeout_ms and header_timeout_ms":   "connectTimeout and headerTimeout",
 		"decompress and queue_capacity are separate": "decompress and queueCapacity are separate",
 	} {
