@@ -864,8 +864,47 @@ static void test_stream_failures(void) {
     sse_event ev;
     CHECK_EQ_INT(sse_next_event(s, 10000, &ev), SSE_ERR_STREAM);
     CHECK_EQ_INT(sse_error_kind_of(sse_stream_error(s)), SSE_ERROR_LIMIT_EXCEEDED);
+    /* the message names the option that was hit, and only it */
+    char msg[256];
+    sse_error_message(sse_stream_error(s), msg, sizeof msg);
+    CHECK(strstr(msg, "4096 bytes") != NULL && strstr(msg, "max_line_bytes") != NULL);
+    CHECK(strstr(msg, "max_event_bytes") == NULL);
     sse_close(s);
   }
+  sse_client_free(c);
+}
+
+/* k6-style wildcards in the client's `hosts`: every matching name dials
+ * the test server. */
+static void test_hosts_wildcard(void) {
+  const char *port = strrchr(base, ':');
+  char json[512];
+  snprintf(json, sizeof json, "{\"proxy\": null, \"hosts\": {\"*.example.invalid\": \"127.0.0.1%s\"}}",
+           port ? port : "");
+  sse_client *c = NULL;
+  CHECK_EQ_INT(sse_client_new((const uint8_t *)json, strlen(json), &c, NULL), SSE_OK);
+  if (!c) return;
+  const char *names[] = {"api.example.invalid", "a.b.example.invalid"};
+  for (size_t i = 0; i < 2; i++) {
+    snprintf(json, sizeof json, "{\"url\": \"http://%s%s/events?count=1\"}", names[i], port ? port : "");
+    sse_stream *s = NULL;
+    CHECK_EQ_INT(open_json(c, json, &s, NULL), SSE_OK);
+    if (s) {
+      sse_event ev;
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_END);
+      sse_close(s);
+    }
+  }
+  /* the bare domain is not a subdomain: it is resolved, and fails (.invalid
+   * never resolves; the timeout only bounds a slow resolver) */
+  snprintf(json, sizeof json, "{\"url\": \"http://example.invalid%s/\", \"connect_timeout_ms\": 20000}",
+           port ? port : "");
+  sse_error *e = NULL;
+  sse_stream *s = NULL;
+  CHECK_EQ_INT(open_json(c, json, &s, &e), SSE_ERR_OPEN);
+  CHECK_EQ_INT(sse_error_kind_of(e), SSE_ERROR_DNS);
+  sse_error_free(e);
   sse_client_free(c);
 }
 
@@ -953,6 +992,7 @@ int main(int argc, char **argv) {
   test_headers_status_timings();
   test_echo_request();
   test_stream_failures();
+  test_hosts_wildcard();
   test_client_shared_by_threads();
   test_open_close_cycles();
   printf("%d passed, %d failed\n", passed, failed);
