@@ -392,6 +392,10 @@ impl Task {
         route::plan_url(&redirects.opts, &request.url, |t, v| {
             self.client.tls_config(t, v)
         })
+        .map_err(|mut e| {
+            e.message = format!("redirect to {}: {}", request.url, e.message);
+            e
+        })
     }
 
     /// Ends a redirect hop: reads the rest of its body so an HTTP/1.1
