@@ -1,6 +1,7 @@
 //! The no-ABI baseline for the C ABI benchmark (tests/c/bench.sh): the
-//! same loops as tests/c/bench_abi.c, in Rust, calling `Stream::next`,
-//! `Stream::try_next` and `Stream::drain` directly on a pre-filled queue.
+//! same loops as tests/c/bench_abi.c, in Rust, on the engine's borrowing
+//! reader (`Reader::next`, `Reader::read`, what the C calls wrap) directly,
+//! on a pre-filled queue; the second column adds dropping the stream.
 //!
 //! `SSE_BENCH_URL` names the server (tests/c/bench.sh passes the one the C
 //! benchmark uses); without it an in-process sse-testserver is started.
@@ -8,21 +9,21 @@
 
 use std::time::{Duration, Instant};
 
-use sse::client::{Client, Delivered, Drain, Next, Options, Stream};
+use sse::client::{Client, Options, ReadState, Stream};
 
 #[derive(Clone, Copy)]
 enum Mode {
     Next,
     TryNext,
-    Drain,
+    Read,
 }
 
 impl Mode {
     fn name(self) -> &'static str {
         match self {
-            Mode::Next => "Stream::next (blocking)",
-            Mode::TryNext => "Stream::try_next",
-            Mode::Drain => "Stream::drain (batch 256)",
+            Mode::Next => "Reader::next (blocking)",
+            Mode::TryNext => "Reader::next (no wait)",
+            Mode::Read => "Reader::read (batch 256)",
         }
     }
 }
@@ -43,49 +44,48 @@ fn open_filled(client: &Client, base: &str, events: u64) -> Stream {
     stream
 }
 
-/// Reads the whole pre-filled stream; returns consumer ns per event.
-fn run(client: &Client, base: &str, events: u64, mode: Mode) -> f64 {
+/// Reads the whole pre-filled stream; returns consumer ns per event, and
+/// the same with the stream dropped (which frees the events).
+fn run(client: &Client, base: &str, events: u64, mode: Mode) -> (f64, f64) {
     let stream = open_filled(client, base, events);
     let mut got = 0u64;
-    let mut batch: Vec<Delivered> = Vec::with_capacity(256);
     let start = Instant::now();
+    let mut reader = stream.reader().expect("one reader");
     let last = loop {
         match mode {
-            Mode::Next => match stream.next(None) {
-                Next::Event(delivered) => {
-                    std::hint::black_box(&delivered);
-                    got += 1;
-                }
-                other => break other,
-            },
-            Mode::TryNext => match stream.try_next() {
-                Next::Event(delivered) => {
-                    std::hint::black_box(&delivered);
-                    got += 1;
-                }
-                other => break other,
-            },
-            Mode::Drain => {
-                batch.clear();
-                match stream.drain(None, 256, &mut batch) {
-                    Drain::Events(n) => {
-                        std::hint::black_box(&batch);
-                        got += n as u64;
+            Mode::Next | Mode::TryNext => {
+                let timeout = match mode {
+                    Mode::Next => None,
+                    _ => Some(Duration::ZERO),
+                };
+                match reader.next(timeout) {
+                    Ok(delivered) => {
+                        std::hint::black_box(delivered);
+                        got += 1;
                     }
-                    Drain::End => break Next::End,
-                    _ => break Next::Failed,
+                    Err(state) => break state,
+                }
+            }
+            Mode::Read => {
+                let batch = reader.read(None, 256);
+                for delivered in batch.iter() {
+                    std::hint::black_box(delivered);
+                }
+                got += batch.len() as u64;
+                if !matches!(batch.state, ReadState::More | ReadState::Empty) {
+                    break batch.state;
                 }
             }
         }
     };
-    let elapsed = start.elapsed();
-    assert!(
-        matches!(last, Next::End),
-        "{} did not end cleanly",
-        mode.name()
-    );
+    let read = start.elapsed();
+    drop(reader);
+    drop(stream);
+    let with_drop = start.elapsed();
+    assert_eq!(last, ReadState::End, "{} did not end cleanly", mode.name());
     assert_eq!(got, events, "{} lost events", mode.name());
-    elapsed.as_nanos() as f64 / events as f64
+    let per = |d: Duration| d.as_nanos() as f64 / events as f64;
+    (per(read), per(with_drop))
 }
 
 fn main() {
@@ -107,17 +107,22 @@ fn main() {
     println!(
         "Rust, no ABI: {events} events of 16 B per run, {runs} runs, consumer side on a pre-filled queue"
     );
-    println!("{:<30} {:>8} {:>8}", "mode", "min", "median");
-    for mode in [Mode::Next, Mode::TryNext, Mode::Drain] {
-        let mut ns: Vec<f64> = (0..runs)
-            .map(|_| run(&client, &base, events, mode))
-            .collect();
+    println!(
+        "{:<30} {:>8} {:>8}   with the drop min/med",
+        "mode", "min", "median"
+    );
+    for mode in [Mode::Next, Mode::TryNext, Mode::Read] {
+        let (mut ns, mut dropped): (Vec<f64>, Vec<f64>) =
+            (0..runs).map(|_| run(&client, &base, events, mode)).unzip();
         ns.sort_by(f64::total_cmp);
+        dropped.sort_by(f64::total_cmp);
         println!(
-            "{:<30} {:8.1} {:8.1}   ns/event",
+            "{:<30} {:8.1} {:8.1}   {:8.1} {:8.1}   ns/event",
             mode.name(),
             ns[0],
-            ns[runs / 2]
+            ns[runs / 2],
+            dropped[0],
+            dropped[runs / 2]
         );
     }
 }

@@ -10,15 +10,16 @@
 //!    client CPU per event, for libsse and for a peer in the same run
 //!    (hyper's own HTTP/1.1 connection + eventsource-stream).
 //! 2. N concurrent idle streams (plain HTTP/1.1, TLS HTTP/1.1, TLS HTTP/2
-//!    multiplexed): resident memory per stream and the process's thread count.
-//! 3. N concurrent busy streams, consumed through their eventfds with
-//!    poll(2) from one thread: total events/s.
+//!    multiplexed), all attached to one `Poller`: resident memory, file
+//!    descriptors per stream and the process's thread count.
+//! 3. N concurrent busy streams, consumed from one thread through one
+//!    `Poller` (one fd, a ready list of tokens): total events/s.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sse::client::{Client, Drain, Next, Options};
+use sse::client::{Client, Drain, Next, Options, Poller, ReadState};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -116,6 +117,11 @@ fn rss_kib() -> u64 {
 
 fn threads() -> u64 {
     status_field("Threads:")
+}
+
+/// Open file descriptors of this process.
+fn open_fds() -> i64 {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count() as i64)
 }
 
 fn raise_fd_limit() {
@@ -250,10 +256,17 @@ fn idle_streams(server: &Server, streams: usize, h2: bool) {
     while let Next::Event(_) = first.next(Some(Duration::from_millis(100))) {}
     let _first = h2.then_some(first);
     std::thread::sleep(Duration::from_millis(200));
-    let (rss0, thr0, heap0) = (rss_kib(), threads(), live_kib());
+    let (rss0, thr0, heap0, fds0) = (rss_kib(), threads(), live_kib(), open_fds());
     let t0 = Instant::now();
+    // Waited on as a consumer would: every stream on one poller.
+    let poller = Poller::new();
+    let _poller_fd = poller.fd().unwrap();
     let open: Vec<_> = (0..streams)
-        .map(|_| client.start(Options::url(&url)).unwrap())
+        .map(|i| {
+            let s = client.start(Options::url(&url)).unwrap();
+            s.attach(&poller, i as u64);
+            s
+        })
         .collect();
     for s in &open {
         if let std::task::Poll::Ready(Err(e)) = s.wait_open(Some(Duration::from_secs(60))) {
@@ -267,14 +280,15 @@ fn idle_streams(server: &Server, streams: usize, h2: bool) {
     for s in &open {
         while let Next::Event(_) = s.try_next() {}
     }
-    let (rss1, thr1, heap1) = (rss_kib(), threads(), live_kib());
+    let (rss1, thr1, heap1, fds1) = (rss_kib(), threads(), live_kib(), open_fds());
     println!(
-        "  {:<5} {version:<8} {streams} idle streams opened in {:.2} s: RSS +{} KiB = {:.1} KiB/stream (live heap {:.1} KiB/stream); threads {thr0} -> {thr1}",
+        "  {:<5} {version:<8} {streams} idle streams opened in {:.2} s: RSS +{} KiB = {:.1} KiB/stream (live heap {:.1} KiB/stream); threads {thr0} -> {thr1}; fds {fds0} -> {fds1} ({:.3}/stream)",
         if server.ca_pem.is_some() { "TLS" } else { "plain" },
         opened.as_secs_f64(),
         rss1.saturating_sub(rss0),
         rss1.saturating_sub(rss0) as f64 / streams as f64,
         (heap1 - heap0) as f64 / streams as f64,
+        (fds1 - fds0) as f64 / streams as f64,
     );
     drop(open);
 }
@@ -290,37 +304,42 @@ fn busy_streams(server: &Server, streams: usize, per_stream: u64) {
     let open: Vec<_> = (0..streams)
         .map(|_| client.start(Options::url(&url)).unwrap())
         .collect();
-    let mut fds: Vec<libc::pollfd> = open
-        .iter()
-        .map(|s| libc::pollfd {
-            fd: s.fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
+    // One poller for every stream: one fd, tokens = stream indexes.
+    let poller = Poller::new();
+    for (i, s) in open.iter().enumerate() {
+        s.attach(&poller, i as u64);
+    }
+    let fd = poller.fd().unwrap();
     let mut done = vec![false; streams];
     let mut left = streams;
     let mut total = 0u64;
     let mut peak_threads = thr0;
-    let mut out = Vec::with_capacity(512);
+    let mut tokens = vec![0u64; 256];
     while left > 0 {
-        // SAFETY: `fds` is a valid array of `fds.len()` pollfds.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 30_000) };
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut p, 1, 30_000) };
         assert!(r > 0, "no stream became ready within 30 s");
         peak_threads = peak_threads.max(threads());
-        for (i, p) in fds.iter_mut().enumerate() {
-            if p.revents == 0 || done[i] {
+        let n = poller.wait(Some(Duration::ZERO), &mut tokens);
+        for &token in &tokens[..n] {
+            let i = token as usize;
+            if done[i] {
                 continue;
             }
-            p.revents = 0;
+            let mut reader = open[i].reader().unwrap();
             loop {
-                out.clear();
-                match open[i].drain(Some(Duration::ZERO), 512, &mut out) {
-                    Drain::Events(k) => total += k as u64,
-                    Drain::Timeout => break,
-                    Drain::End => {
+                let batch = reader.read(Some(Duration::ZERO), 512);
+                total += batch.len() as u64;
+                match batch.state {
+                    ReadState::More => continue,
+                    ReadState::Empty => break,
+                    ReadState::End => {
                         done[i] = true;
-                        p.fd = -1;
                         left -= 1;
                         break;
                     }

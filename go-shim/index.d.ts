@@ -70,7 +70,8 @@ declare module "k6/x/sse" {
     /**
      * "connect", "dns", "tls", "connect_timeout", "header_timeout",
      * "idle_timeout", "total_timeout", "http_status", "protocol",
-     * "limit_exceeded", "denied", "io", "invalid_request", "cancelled".
+     * "limit_exceeded", "denied", "io", "invalid_request", "cancelled",
+     * "internal" (a bug: please report it). The names are libsse's own.
      */
     kind: string;
     /** HTTP status for kind "http_status", else 0. */

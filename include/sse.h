@@ -14,20 +14,23 @@
  *
  * Conventions
  *   - Fallible calls return sse_result and write their out-parameters only
- *     on SSE_OK (an `sse_error **err` is written on failure instead).
+ *     on SSE_OK (an `sse_error **err` is written on failure instead), except
+ *     sse_stream_read, which returns the stream's state with its events.
  *   - Strings in are (const uint8_t *ptr, size_t len); bytes out are
  *     sse_bytes views {ptr, len}, not NUL-terminated, never NULL.
  *   - Ownership is stated per function in fixed phrases: "must be freed with
  *     X" (the caller owns it), "borrowed; valid until ..." (the library owns
  *     it), "Thread-safe" (any thread, concurrently). A call without
  *     "Thread-safe" on a stream must not run concurrently with another call
- *     on that stream, except sse_cancel, sse_stream_timings and sse_stream_fd
- *     (a second concurrent reader gets SSE_ERR_STATE).
+ *     on that stream, except sse_cancel, sse_stream_timings, sse_stream_fd
+ *     and sse_stream_attach (a second concurrent reader gets SSE_ERR_STATE).
  *   - NULL handles and NULL required pointers give SSE_ERR_NULL (or 0, -1,
  *     false, NULL from calls without a result code); sse_*_free and
  *     sse_close accept NULL. Freeing a client while its streams live is
  *     fine: the streams keep the pool. Cancelling twice, and closing after
- *     cancelling, are fine. A panic inside the library gives SSE_ERR_PANIC.
+ *     cancelling, are fine. A panic inside a call gives SSE_ERR_PANIC; one
+ *     inside a stream's network task fails that stream with an error of
+ *     kind SSE_ERROR_INTERNAL. Both are bugs: please report them.
  *
  * Threads
  *   The network work runs on one process-wide runtime started by the first
@@ -142,6 +145,8 @@ typedef enum sse_error_kind {
   SSE_ERROR_DENIED = 13,
   // Another I/O error on the connection.
   SSE_ERROR_IO = 14,
+  // A bug inside libsse (a stream task panicked); please report it.
+  SSE_ERROR_INTERNAL = 15,
 } sse_error_kind;
 
 // A connection pool and the default options of the streams it opens.
@@ -152,9 +157,16 @@ typedef struct sse_client sse_client;
 // first bytes of the body. Opaque; read it with the `sse_error_*` calls.
 typedef struct sse_error sse_error;
 
+// A wait set shared by any number of streams (of any clients): one fd
+// and a ready list of caller-chosen `uint64_t` tokens. Opaque; made by
+// `sse_poller_new`, freed by `sse_poller_free`. Every call on it but
+// `sse_poller_free` is thread-safe.
+typedef struct sse_poller sse_poller;
+
 // One response stream. Opaque; made by `sse_open` / `sse_start`, freed by
 // `sse_close`. One thread at a time reads it; `sse_cancel`,
-// `sse_stream_timings` and `sse_stream_fd` may be called from any thread.
+// `sse_stream_timings`, `sse_stream_fd` and `sse_stream_attach` may be
+// called from any thread.
 typedef struct sse_stream sse_stream;
 
 // A borrowed view of bytes owned by the library: `len` bytes at `ptr`, not
@@ -307,6 +319,31 @@ enum sse_result sse_next_events(struct sse_stream *stream,
                                 size_t cap,
                                 size_t *n);
 
+// One call per wake-up: waits up to `timeout_ms` (negative: forever; 0:
+// do not wait) for an event or a final state, then writes up to `cap`
+// queued events to `out[0..*n]` and returns the stream's state after them.
+// `*n` is always written (0 to `cap`) unless the result is `SSE_ERR_NULL`,
+// `SSE_ERR_INVALID` or `SSE_ERR_STATE`.
+//
+// - `SSE_OK`: `*n` >= 1 and more events may be queued: call again before
+//   waiting (that call does not block when they are).
+// - `SSE_TIMEOUT`: nothing more is queued now (with `*n` = 0: nothing
+//   came within the timeout). The stream's fd and poller token are
+//   re-armed: they fire again when the next event arrives.
+// - `SSE_END`, `SSE_ERR_STREAM` (`sse_stream_error()` tells why),
+//   `SSE_CANCELLED`: the stream's final state; `out[0..*n]` are its last
+//   events (the last batch and the end come back in one call).
+//
+// The events are borrowed; valid until the next `sse_next_event` (or any
+// read call) or `sse_close` on this stream. `SSE_ERR_INVALID` when `cap`
+// is 0. One thread at a time: a concurrent read of the same stream
+// returns `SSE_ERR_STATE`.
+enum sse_result sse_stream_read(struct sse_stream *stream,
+                                int32_t timeout_ms,
+                                struct sse_event *out,
+                                size_t cap,
+                                size_t *n);
+
 // The library version as a static NUL-terminated string, e.g. "0.1.0"; it
 // equals `SSE_VERSION_MAJOR.SSE_VERSION_MINOR.SSE_VERSION_PATCH` of the
 // header the program was built with when the library matches it.
@@ -329,6 +366,56 @@ uint64_t sse_now_ns(void);
 // Thread-safe.
 size_t sse_bytes_copy(struct sse_bytes bytes, char *buf, size_t cap);
 
+// Makes an empty poller. On `SSE_OK`, `*out` is a new poller that must be
+// freed with `sse_poller_free`. Thread-safe.
+enum sse_result sse_poller_new(struct sse_poller **out);
+
+// Frees a poller and its fd. NULL is a no-op. Streams still attached to
+// it stay valid and simply stop queueing tokens. Freeing it while another
+// thread uses it (including a blocked `sse_poller_wait`) is undefined.
+void sse_poller_free(struct sse_poller *poller);
+
+// The poller's fd for poll/epoll/kqueue (an eventfd on Linux, a pipe's
+// read end elsewhere), made on the first call: readable while tokens are
+// ready; the `sse_poller_wait` that takes the last ready token makes it
+// unreadable. It is written once each time the list turns non-empty, so
+// with edge-triggered waiting (epoll `EPOLLET`, Go's netpoller) call
+// `sse_poller_wait` until it returns `SSE_TIMEOUT`. Owned by the poller:
+// never close it or read from it; it is valid until `sse_poller_free`. -1
+// for NULL or when no fd can be made. Thread-safe.
+int sse_poller_fd(const struct sse_poller *poller);
+
+// Waits up to `timeout_ms` (negative: forever; 0: do not wait) for at
+// least one ready token, then takes up to `cap` of them, in the order
+// their streams turned ready, into `tokens[0..*n]`. `SSE_OK`: 1 <= `*n` <=
+// `cap`; `SSE_TIMEOUT`: none within the timeout, `*n` not written;
+// `SSE_ERR_INVALID` when `cap` is 0.
+//
+// A stream's token is queued when it turns ready (events queued, its open
+// completed, or it ended, failed or was cancelled) and is in the list at
+// most once. After taking a token, read its stream until the read leaves
+// nothing queued (`sse_stream_read` returning anything but `SSE_OK`):
+// only then is the token queued again by the next event.
+// Thread-safe: any number of threads may wait; each token goes to one.
+enum sse_result sse_poller_wait(const struct sse_poller *poller,
+                                int32_t timeout_ms,
+                                uint64_t *tokens,
+                                size_t cap,
+                                size_t *n);
+
+// Attaches the stream to `poller` with `token`: the token joins the
+// poller's ready list whenever the stream turns ready — at once if it is
+// ready now (events queued, open completed, or final). It replaces an
+// earlier attachment; `poller` NULL detaches. A token the stream had
+// queued in its previous poller is withdrawn, and `sse_close` withdraws
+// it too: once either returns, no later `sse_poller_wait` returns it (a
+// wait already returning on another thread may). The stream keeps no
+// reference to the poller: a freed poller just stops receiving tokens.
+// Thread-safe.
+enum sse_result sse_stream_attach(const struct sse_stream *stream,
+                                  const struct sse_poller *poller,
+                                  uint64_t token);
+
 // Opens a stream and blocks until the response headers are in (any
 // status) or the request failed. `json` (`len` bytes) is the request
 // options: `url` is required; the client's options are the defaults.
@@ -345,11 +432,11 @@ enum sse_result sse_open(struct sse_client *client,
                          struct sse_stream **out,
                          struct sse_error **err);
 
-// Starts a stream and returns at once; `sse_stream_wait_open` or the
-// stream's fd tell when the response headers are in. Arguments, results
-// and ownership as `sse_open`, except that connection failures are
-// reported later by `sse_stream_wait_open` (only invalid options fail
-// here). Thread-safe.
+// Starts a stream and returns at once; `sse_stream_wait_open`, the
+// stream's fd or its poller token tell when the response headers are in.
+// Arguments, results and ownership as `sse_open`, except that connection
+// failures are reported later by `sse_stream_wait_open` (only invalid
+// options fail here). Thread-safe.
 enum sse_result sse_start(struct sse_client *client,
                           const uint8_t *json,
                           size_t len,
@@ -357,16 +444,23 @@ enum sse_result sse_start(struct sse_client *client,
                           struct sse_error **err);
 
 // Waits up to `timeout_ms` (negative: forever) for a started stream's
-// response headers. `SSE_OK`: headers are in; `SSE_TIMEOUT`: not yet;
-// `SSE_ERR_OPEN`: the request failed and `sse_stream_error()` tells why.
+// response headers. `SSE_OK`: headers are in (any status); `SSE_TIMEOUT`:
+// not yet; `SSE_ERR_OPEN`: the request failed and `sse_stream_error()`
+// tells why; `SSE_CANCELLED`: the stream was cancelled before its headers
+// came (`sse_stream_error()` is NULL, as after any cancel).
 enum sse_result sse_stream_wait_open(struct sse_stream *stream, int32_t timeout_ms);
 
-// The stream's event fd, for poll/epoll: readable while events are
-// queued, after the stream ended or failed, or when a started stream's
-// open completed. Level-triggered: it stays readable until a read call
-// finds the queue empty, so read until `SSE_TIMEOUT` (e.g. with
-// `sse_try_next_event`) before polling again. Owned by the stream: never
-// close it or read from it; it is valid until `sse_close`. -1 for NULL.
+// The stream's own fd for poll/epoll/kqueue (an eventfd on Linux, a
+// pipe's read end elsewhere), made on the first call: readable while
+// events are queued, after a started stream's open completed, and once
+// the stream ended, failed or was cancelled. A read call that takes the
+// last queued event, or finds none, while the stream runs makes it
+// unreadable: read until `SSE_TIMEOUT` (for `sse_stream_read`: until it
+// returns anything but `SSE_OK`) before polling again. Owned by the
+// stream: never close it or read from it; it is valid until `sse_close`.
+// -1 for NULL or when no fd can be made (e.g. the process is out of
+// descriptors). Streams that are never asked for their fd have none: wait
+// on many streams with an `sse_poller`.
 // Thread-safe.
 int sse_stream_fd(const struct sse_stream *stream);
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project:
-#   1. Rust: parser, engine, C ABI unit tests, test server (cargo test)
-#   2. the C/C++ ABI suite, sse_cat and the C++ example under valgrind
+#   1. Rust: parser, engine, C ABI unit tests, test server (cargo test),
+#      and the engine's wake-up tests again with the pipe wake-up
+#   2. the C/C++ ABI suite, a short soak, sse_cat and the C++ example under
+#      valgrind
 #   3. the Go shim (k6/x/sse JS layer and cgo binding), with -race and GOGC=1
 #   4. the example k6 scripts parse and the bundled dataset is valid
 set -euo pipefail
@@ -9,6 +11,10 @@ cd "$(dirname "$0")/.."
 
 echo "== 1/4 Rust tests (cargo test --workspace)"
 cargo test --workspace
+# The pipe wake-up (what macOS uses) on Linux: the wake-up, poller, queue
+# and stream tests again with the `pipe-wakeup` feature.
+cargo test -p sse --features pipe-wakeup --lib client::
+cargo test -p sse --features pipe-wakeup --test engine_poller --test engine_stream
 
 echo "== 2/4 C and C++ ABI suite (tests/c/run.sh)"
 bash tests/c/run.sh

@@ -39,6 +39,8 @@ pub enum ErrorKind {
     Denied,
     /// Another I/O failure.
     Io,
+    /// A bug inside libsse (a stream task panicked); please report it.
+    Internal,
 }
 
 /// An engine error. Cheap to clone (the body is a shared `Bytes`).

@@ -9,3 +9,8 @@ pub mod ffi;
 pub mod parser;
 pub mod runtime;
 pub mod timing;
+
+#[cfg(not(unix))]
+compile_error!(
+    "libsse supports unix targets only: Linux, and macOS with the pipe wake-up (no Windows)"
+);

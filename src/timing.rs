@@ -1,8 +1,8 @@
 //! The one clock of the library and the per-stream timings.
 //!
-//! `now_ns()` reads CLOCK_MONOTONIC, the clock Go's and C's monotonic
-//! readings use, so callers can relate our timestamps to theirs and convert
-//! to wall time with one paired reading.
+//! `now_ns()` reads CLOCK_MONOTONIC (on Linux and macOS alike), the clock
+//! Go's and C's monotonic readings use, so callers can relate our
+//! timestamps to theirs and convert to wall time with one paired reading.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -12,7 +12,8 @@ pub fn now_ns() -> u64 {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always
+    // exists on Linux and macOS (the only targets: see lib.rs).
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
 }

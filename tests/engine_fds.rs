@@ -4,9 +4,9 @@
 
 mod engine_support;
 
-use engine_support::{open_fds, TestServer};
+use engine_support::{open_fds, open_fds_settled, TestServer};
 use sse::client::{Client, Next, Options};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 
@@ -46,13 +46,7 @@ fn open_close_cycles_do_not_leak_file_descriptors() {
             }
         }
     }
-    // Closing is asynchronous on both sides: wait (bounded) for it to settle.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut after = open_fds();
-    while after > before + 8 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-        after = open_fds();
-    }
+    let after = open_fds_settled(before + 8);
     assert!(
         after <= before + 8,
         "fds before {before}, after {after}: streams leak descriptors"

@@ -1,5 +1,5 @@
 //! Engine basics over HTTP/1.1: events, request defaults, timings, the
-//! eventfd protocol, drain, cancel and the non-2xx / non-SSE responses.
+//! stream fd, drain, cancel and the non-2xx / non-SSE responses.
 
 mod engine_support;
 
@@ -109,7 +109,7 @@ fn timings_are_ordered_and_count_wire_bytes() {
 }
 
 #[test]
-fn eventfd_is_readable_while_events_are_queued_and_after_end() {
+fn stream_fd_is_readable_while_events_are_queued_and_after_end() {
     let server = TestServer::http();
     let client = Client::new(Options::default());
     let stream = client
@@ -124,11 +124,13 @@ fn eventfd_is_readable_while_events_are_queued_and_after_end() {
         // SAFETY: one valid pollfd, count 1.
         unsafe { libc::poll(&mut p, 1, 2000) == 1 }
     };
-    assert!(readable(stream.fd()), "open or events must wake the poller");
+    let fd = stream.fd().unwrap();
+    assert_eq!(stream.fd().unwrap(), fd, "one fd per stream");
+    assert!(readable(fd), "open or events must wake the poller");
     let mut got = 0;
     let mut end = false;
     for _ in 0..100 {
-        if !readable(stream.fd()) {
+        if !readable(fd) {
             continue;
         }
         loop {
@@ -148,7 +150,7 @@ fn eventfd_is_readable_while_events_are_queued_and_after_end() {
     }
     assert_eq!(got, 3);
     assert!(end);
-    assert!(readable(stream.fd()), "stays readable once ended");
+    assert!(readable(fd), "stays readable once ended");
 }
 
 #[test]

@@ -25,6 +25,8 @@ func kindName(kind C.int) streamapi.ErrorKind {
 var namedKinds = map[streamapi.ErrorKind]C.int{
 	streamapi.KindHTTPStatus: C.SSE_ERROR_HTTP_STATUS,
 	streamapi.KindIO:         C.SSE_ERROR_IO,
+	streamapi.KindCancelled:  C.SSE_ERROR_CANCELLED,
+	streamapi.KindInternal:   C.SSE_ERROR_INTERNAL,
 }
 
 // copyError copies a libsse error into Go memory; nil for NULL.
@@ -77,9 +79,8 @@ func kindOfResult(r C.enum_sse_result) C.int {
 	default:
 		// SSE_ERR_PANIC (a bug caught at the boundary), SSE_ERR_STATE (a
 		// call the binding should not have made), and a failed open or
-		// stream whose error libsse did not keep: libsse has no kind for
-		// internal faults, io is the nearest.
-		return C.SSE_ERROR_IO
+		// stream whose error libsse did not keep: all bugs.
+		return C.SSE_ERROR_INTERNAL
 	}
 }
 

@@ -33,8 +33,9 @@ func TestFailuresWithoutAnErrorObjectHaveAKind(t *testing.T) {
 		errState  = 14
 	)
 	for result, want := range map[int]streamapi.ErrorKind{
-		cancelled: "cancelled", errNull: "invalid_request", errInval: "invalid_request",
-		errStream: streamapi.KindIO, errOpen: streamapi.KindIO, errPanic: streamapi.KindIO, errState: streamapi.KindIO,
+		cancelled: streamapi.KindCancelled, errNull: "invalid_request", errInval: "invalid_request",
+		errStream: streamapi.KindInternal, errOpen: streamapi.KindInternal, errPanic: streamapi.KindInternal,
+		errState: streamapi.KindInternal,
 	} {
 		e := failure(result)
 		if e.Kind != want || !strings.HasPrefix(e.Message, "libsse: ") || e.Message == "libsse: unknown result" {

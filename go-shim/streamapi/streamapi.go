@@ -107,6 +107,8 @@ type ErrorKind string
 const (
 	KindHTTPStatus ErrorKind = "http_status" // a non-2xx answer; see Error.Status and Error.Body
 	KindIO         ErrorKind = "io"          // a failure that names no other kind
+	KindCancelled  ErrorKind = "cancelled"   // the stream was cancelled
+	KindInternal   ErrorKind = "internal"    // a bug in libsse or the binding
 )
 
 // Error is a libsse failure copied into Go memory.

@@ -1,17 +1,19 @@
 //! The body phase of a stream task: read chunks (with the idle timeout),
-//! decode gzip, parse, and push events into the queue, waiting while it is
-//! full; and the capped read of a non-2xx body.
+//! decode gzip, parse, and push each read's events into the queue in one
+//! step, waiting while it is full (a gzip body: one push per decoding step,
+//! which bounds what a small compressed chunk can expand to before the
+//! queue's back-pressure applies); and the capped read of a non-2xx body.
 
 use super::gzip::{Gunzip, STEP};
+use super::queue::Outbox;
 use super::stream::Delivered;
 use super::task::{body_error, ms, Task};
 use crate::error::{Error, ErrorKind};
 use crate::parser::{Limits, Parser};
-use crate::timing::{now_ns, TimingCells};
+use crate::timing::now_ns;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -51,7 +53,7 @@ impl Task {
             max_event: self.settings.max_event,
         });
         let mut gunzip = gzip.then(Gunzip::new);
-        let mut batch: Vec<Delivered> = Vec::new();
+        let mut outbox = Outbox::default();
         let idle = self.settings.idle_timeout;
         let sleep = tokio::time::sleep(idle.unwrap_or(Duration::from_secs(86_400)));
         tokio::pin!(sleep);
@@ -84,8 +86,8 @@ impl Task {
             update_bytes();
             match &mut gunzip {
                 None => {
-                    feed(&mut parser, data, at, &mut batch)?;
-                    self.deliver(&mut batch).await?;
+                    let parsed = feed(&mut parser, data, at, &mut outbox);
+                    self.deliver(&mut outbox, parsed).await?;
                 }
                 Some(g) => {
                     for piece in data.chunks(STEP) {
@@ -96,56 +98,26 @@ impl Task {
                             )
                         })?;
                         if !plain.is_empty() {
-                            feed(&mut parser, plain, at, &mut batch)?;
-                            self.deliver(&mut batch).await?;
+                            let parsed = feed(&mut parser, plain, at, &mut outbox);
+                            self.deliver(&mut outbox, parsed).await?;
                         }
                     }
                 }
             }
         }
         let at = now_ns();
-        parser
-            .finish(|event| batch.push(Delivered { event, at_ns: at }))
-            .map_err(limit_error)?;
-        self.deliver(&mut batch).await
+        let parsed = parser
+            .finish(|event| outbox.add(Delivered { event, at_ns: at }))
+            .map_err(limit_error);
+        self.deliver(&mut outbox, parsed).await
     }
 
-    /// Push a batch into the queue, waiting (not blocking) while it is full.
-    async fn deliver(&self, batch: &mut Vec<Delivered>) -> Result<(), Error> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let shared = &self.shared;
-        let t = &shared.timings;
-        if t.first_event.load(Ordering::Relaxed) == 0 {
-            TimingCells::set(&t.first_event, batch[0].at_ns);
-        }
-        for ev in batch.drain(..) {
-            // Only this task adds to `queued`, so checking then adding is exact.
-            while shared.queued.load(Ordering::SeqCst) >= shared.capacity {
-                shared.wakeup.signal();
-                if shared.is_cancelled() {
-                    return Err(Error::cancelled());
-                }
-                let notified = shared.space.notified();
-                tokio::pin!(notified);
-                notified.as_mut().enable();
-                shared.producer_waiting.store(true, Ordering::SeqCst);
-                if shared.queued.load(Ordering::SeqCst) < shared.capacity {
-                    break;
-                }
-                notified.await;
-            }
-            shared.queued.fetch_add(1, Ordering::SeqCst);
-            if self.tx.send(ev).is_err() {
-                return Err(Error::cancelled());
-            }
-            // Counted once queued: `events` never includes a parsed batch
-            // still waiting for room.
-            t.events.fetch_add(1, Ordering::Relaxed);
-        }
-        shared.wakeup.signal();
-        Ok(())
+    /// Pushes the events one chunk completed into the queue in one step,
+    /// waiting (not blocking) while it is full; then reports the parse
+    /// result, so the events before a parse error are still delivered.
+    async fn deliver(&self, outbox: &mut Outbox, parsed: Result<(), Error>) -> Result<(), Error> {
+        outbox.flush(&self.shared).await?;
+        parsed
     }
 }
 
@@ -168,14 +140,9 @@ pub(crate) fn gunzip_prefix(body: &Bytes, cap: usize) -> Bytes {
     Bytes::from(out)
 }
 
-fn feed(
-    parser: &mut Parser,
-    chunk: Bytes,
-    at: u64,
-    batch: &mut Vec<Delivered>,
-) -> Result<(), Error> {
+fn feed(parser: &mut Parser, chunk: Bytes, at: u64, outbox: &mut Outbox) -> Result<(), Error> {
     parser
-        .feed(chunk, |event| batch.push(Delivered { event, at_ns: at }))
+        .feed(chunk, |event| outbox.add(Delivered { event, at_ns: at }))
         .map_err(limit_error)
 }
 

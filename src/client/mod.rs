@@ -1,8 +1,10 @@
 //! The engine: a `Client` (defaults + connection pool) opens `Stream`s.
 //!
-//! Each stream runs as one task on the shared runtime: connect (or reuse a
-//! pooled connection), send, publish the response, then parse body chunks
-//! into a bounded queue the consumer reads from any thread.
+//! Each stream runs as one task on the shared runtime (the producer):
+//! connect (or reuse a pooled connection), send, publish the response, then
+//! parse body chunks into the stream's bounded queue, which the consumer
+//! reads from any thread in batches. A `Poller` lets one thread wait on many
+//! streams with one fd.
 
 mod body;
 mod connect;
@@ -10,17 +12,27 @@ mod gzip;
 mod host_pattern;
 mod io;
 pub mod options;
+mod poller;
 mod pool;
+mod queue;
+#[cfg(test)]
+mod queue_tests;
+mod reader;
 mod redirect;
 mod request;
 mod response;
 mod route;
 mod stream;
 mod task;
+#[cfg(test)]
+mod task_tests;
 mod tls;
 mod wakeup;
 
 pub use options::{HeadersJson, HttpVersionPref, Options, ProxySetting, TlsOptions, TlsVersion};
+pub use poller::Poller;
+pub use queue::ReadState;
+pub use reader::{Batch, Reader};
 pub use response::Response;
 pub use stream::{Delivered, Drain, Next, Stream};
 
@@ -115,17 +127,10 @@ impl Client {
             max_event: to_usize(opts.max_event_bytes, Limits::DEFAULT_MAX_EVENT),
             error_body_bytes: to_usize(opts.error_body_bytes, DEFAULT_ERROR_BODY),
         };
-        let (shared, tx) = stream::Shared::new(capacity).map_err(|e| {
-            Error::new(
-                crate::error::ErrorKind::Io,
-                format!("cannot create the stream's eventfd: {e}"),
-            )
-        })?;
+        let shared = Arc::new(queue::Queue::new(capacity));
         TimingCells::set(&shared.timings.start, start_ns);
-        let shared = Arc::new(shared);
         let task = task::Task {
             shared: shared.clone(),
-            tx,
             client: self.inner.clone(),
             route,
             request: Some(request),
@@ -133,10 +138,7 @@ impl Client {
             settings,
         };
         let handle = crate::runtime::handle()?.spawn(task.run());
-        Ok(Stream {
-            shared,
-            task: handle,
-        })
+        Ok(Stream::new(shared, handle))
     }
 
     /// Start a request and block the calling thread until response headers
@@ -148,8 +150,8 @@ impl Client {
             Poll::Ready(Ok(())) => Ok(stream),
             Poll::Ready(Err(e)) => Err(e),
             Poll::Pending => Err(Error::new(
-                crate::error::ErrorKind::Io,
-                "the stream neither opened nor failed",
+                crate::error::ErrorKind::Internal,
+                "internal error: the stream neither opened nor failed",
             )),
         }
     }

@@ -425,7 +425,7 @@ impl Task {
         drop(slot);
         if let Sender::H1(sender) = sender {
             if ended && keep_alive && self.settings.reuse {
-                self.give_back(sender, counters).await;
+                self.client.pool.put_h1(&self.route.key, sender, counters);
             }
         }
         bytes

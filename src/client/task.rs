@@ -1,16 +1,17 @@
-//! The stream task: get a connection (pooled or new), send the request,
-//! publish the response, then read body chunks, parse them and push the
-//! events into the bounded queue, pausing while it is full.
+//! The stream task (the queue's producer): get a connection (pooled or
+//! new), send the request, publish the response, then read body chunks,
+//! parse them and push the events into the bounded queue, pausing while it
+//! is full.
 
 use super::body::gunzip_prefix;
 use super::connect;
 use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
+use super::queue::Queue;
 use super::redirect::{self, Answer, Redirects};
 use super::request::RequestTemplate;
 use super::response::Response;
 use super::route::Route;
-use super::stream::{Delivered, Shared};
 use super::ClientInner;
 use crate::error::{Error, ErrorKind};
 use crate::timing::TimingCells;
@@ -21,8 +22,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub(crate) struct Task {
-    pub shared: Arc<Shared>,
-    pub tx: crossbeam_channel::Sender<Delivered>,
+    pub shared: Arc<Queue>,
     pub client: Arc<ClientInner>,
     pub route: Route,
     /// Dropped once response headers are in: not needed for the body phase.
@@ -45,13 +45,13 @@ pub(crate) struct Settings {
 }
 
 /// If the task is dropped without reporting an end (a bug made it panic),
-/// fail the stream so no waiter hangs. After `cancel()` or a reported end
-/// this does nothing.
+/// fail the stream with an `Internal` error so no waiter hangs. After
+/// `cancel()` or a reported end this does nothing.
 impl Drop for Task {
     fn drop(&mut self) {
-        if !self.shared.is_terminal() && !self.shared.is_cancelled() {
+        if !self.shared.is_finished() {
             self.shared.set_failed(Error::new(
-                ErrorKind::Io,
+                ErrorKind::Internal,
                 "internal error: the stream task stopped unexpectedly",
             ));
         }
@@ -63,6 +63,10 @@ struct CleanEnd {
     sender: Option<hyper::client::conn::http1::SendRequest<ReqBody>>,
     counters: Arc<ConnCounters>,
 }
+
+/// How long a pooled HTTP/1.1 connection may take to be ready for its next
+/// request (it normally is within microseconds of its last response's end).
+const READY_WAIT: Duration = Duration::from_secs(1);
 
 pub(crate) fn ms(d: Duration) -> u128 {
     d.as_millis()
@@ -84,27 +88,18 @@ impl Task {
         };
         match result {
             Ok(end) => {
+                // A cleanly finished HTTP/1.1 connection goes back to the
+                // pool before the end is reported, so the caller's next
+                // stream finds it; it is not waited for: the checkout waits
+                // until hyper has it ready (`pooled`).
                 if let Some(sender) = end.sender {
-                    self.give_back(sender, end.counters).await;
+                    self.client
+                        .pool
+                        .put_h1(&self.route.key, sender, end.counters);
                 }
                 self.shared.set_ended();
             }
             Err(e) => self.shared.set_failed(e),
-        }
-        // `self.tx` drops here, after the terminal state is set, so blocked
-        // consumers wake and see it.
-    }
-
-    /// Return a cleanly finished HTTP/1.1 connection to the pool, before
-    /// reporting the end so the next stream of this caller finds it.
-    pub(super) async fn give_back(
-        &self,
-        mut sender: hyper::client::conn::http1::SendRequest<ReqBody>,
-        counters: Arc<ConnCounters>,
-    ) {
-        let ready = tokio::time::timeout(Duration::from_secs(1), sender.ready()).await;
-        if matches!(ready, Ok(Ok(()))) {
-            self.client.pool.put_h1(&self.route.key, sender, counters);
         }
     }
 
@@ -133,8 +128,11 @@ impl Task {
         }
         while let Some(mut c) = self.client.pool.checkout(&self.route.key) {
             match &mut c.sender {
+                // A connection returned at its stream's end may still be
+                // finishing that response; one that never gets ready is
+                // dropped.
                 Sender::H1(s) => {
-                    if s.ready().await.is_ok() {
+                    if let Ok(Ok(())) = tokio::time::timeout(READY_WAIT, s.ready()).await {
                         return Some(c);
                     }
                 }

@@ -1,155 +1,195 @@
-//! The per-stream eventfd: readable while events are queued, after the open
-//! completed, or once the stream ended. Pollers (Go's netpoller, epoll in C)
-//! park on it instead of pinning a thread per stream.
+//! `WakeFd`: a file descriptor a poller (epoll, kqueue, Go's netpoller,
+//! poll(2)) can wait on. An eventfd on Linux; a non-blocking pipe on other
+//! unix systems (macOS), or on Linux with the `pipe-wakeup` feature, which is
+//! how CI tests the pipe code.
 //!
-//! Protocol (no lost wakeup): producers push to the queue *then* `signal()`;
-//! `signal()` writes only on the false→true edge of `signaled`. A consumer
-//! that finds the queue empty calls `clear(recheck)`: it lowers `signaled`,
-//! drains the counter, and then re-checks; anything pushed before the
-//! re-check is seen by it, anything pushed after finds `signaled` false and
-//! writes again.
+//! It has no protocol of its own: its owner (a stream's queue or a poller)
+//! calls `signal` when it turns ready and `clear` when it stops being ready,
+//! both under the owner's lock, and keeps a flag so that it signals at most
+//! once between two clears (see the protocol in `queue.rs` and `poller.rs`).
+//! Readable means "signalled and not cleared since".
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
 
-pub(crate) struct Wakeup {
-    fd: OwnedFd,
-    signaled: AtomicBool,
+#[cfg(all(target_os = "linux", not(feature = "pipe-wakeup")))]
+mod imp {
+    use super::*;
+
+    /// An eventfd: one fd, a counter that is readable while non-zero.
+    pub(crate) struct WakeFd {
+        fd: OwnedFd,
+    }
+
+    impl WakeFd {
+        pub fn new() -> std::io::Result<WakeFd> {
+            // SAFETY: eventfd has no pointer arguments; the result is checked.
+            let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+            Ok(WakeFd { fd })
+        }
+
+        pub fn raw(&self) -> RawFd {
+            self.fd.as_raw_fd()
+        }
+
+        pub fn signal(&self) {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a valid u64 to our own eventfd. It
+            // can only fail with EAGAIN at counter overflow, when it is
+            // readable anyway.
+            unsafe {
+                libc::write(
+                    self.fd.as_raw_fd(),
+                    (&one as *const u64).cast(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+        }
+
+        pub fn clear(&self) {
+            let mut counter: u64 = 0;
+            // SAFETY: reads 8 bytes into a valid u64 from our own
+            // non-blocking eventfd; EAGAIN (already zero) is fine.
+            unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    (&mut counter as *mut u64).cast(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+        }
+    }
 }
 
-impl Wakeup {
-    pub fn new() -> std::io::Result<Wakeup> {
-        // SAFETY: eventfd has no pointer arguments; we check the result.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Wakeup {
-            fd,
-            signaled: AtomicBool::new(false),
-        })
+#[cfg(not(all(target_os = "linux", not(feature = "pipe-wakeup"))))]
+mod imp {
+    use super::*;
+
+    /// A pipe: readable while a byte is in it. Both ends are non-blocking
+    /// and close-on-exec (set with fcntl: macOS has no pipe2).
+    pub(crate) struct WakeFd {
+        read: OwnedFd,
+        write: OwnedFd,
     }
 
-    pub fn raw(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-
-    fn write(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd. It can
-        // only fail with EAGAIN at counter overflow, when it is readable anyway.
-        unsafe {
-            libc::write(
-                self.fd.as_raw_fd(),
-                (&one as *const u64).cast(),
-                std::mem::size_of::<u64>(),
-            )
+    fn configure(fd: RawFd) -> std::io::Result<()> {
+        // SAFETY: fcntl on a descriptor we own, integer arguments only.
+        let ok = unsafe {
+            let fl = libc::fcntl(fd, libc::F_GETFL);
+            fl >= 0
+                && libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) == 0
+                && libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) == 0
         };
-    }
-
-    /// Make the fd readable (cheap when it already is).
-    pub fn signal(&self) {
-        if !self.signaled.swap(true, Ordering::SeqCst) {
-            self.write();
+        if ok {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
         }
     }
 
-    /// Make the fd readable unconditionally.
-    pub fn force(&self) {
-        self.signaled.store(true, Ordering::SeqCst);
-        self.write();
-    }
+    impl WakeFd {
+        pub fn new() -> std::io::Result<WakeFd> {
+            let mut fds = [0 as libc::c_int; 2];
+            // SAFETY: `fds` has room for the two descriptors pipe writes.
+            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: both are fresh descriptors that nothing else owns.
+            let (read, write) =
+                unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+            configure(read.as_raw_fd())?;
+            configure(write.as_raw_fd())?;
+            Ok(WakeFd { read, write })
+        }
 
-    /// Consumer found nothing to do: make the fd unreadable unless
-    /// `still_ready()` says otherwise after the reset.
-    pub fn clear(&self, still_ready: impl Fn() -> bool) {
-        // Always drain: a write racing an earlier clear may have left the
-        // counter up while `signaled` is false.
-        self.signaled.store(false, Ordering::SeqCst);
-        let mut buf: u64 = 0;
-        // SAFETY: reads 8 bytes into a valid u64 from our own non-blocking
-        // eventfd; EAGAIN (already zero) is fine.
-        unsafe {
-            libc::read(
-                self.fd.as_raw_fd(),
-                (&mut buf as *mut u64).cast(),
-                std::mem::size_of::<u64>(),
-            )
-        };
-        if still_ready() {
-            self.force();
+        pub fn raw(&self) -> RawFd {
+            self.read.as_raw_fd()
+        }
+
+        pub fn signal(&self) {
+            let byte = 1u8;
+            // SAFETY: writes one byte from a valid u8 to our own non-blocking
+            // pipe. Owners signal at most once between clears, so the pipe
+            // never fills; EAGAIN would mean it is readable anyway.
+            unsafe { libc::write(self.write.as_raw_fd(), (&byte as *const u8).cast(), 1) };
+        }
+
+        pub fn clear(&self) {
+            let mut buf = [0u8; 64];
+            loop {
+                // SAFETY: reads into a valid 64-byte buffer from our own
+                // non-blocking pipe; stops at EAGAIN (empty).
+                let n = unsafe {
+                    libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())
+                };
+                if n < buf.len() as isize {
+                    break;
+                }
+            }
         }
     }
+}
+
+pub(crate) use imp::WakeFd;
+
+/// Whether `fd` is readable within `ms` milliseconds (tests only).
+#[cfg(test)]
+pub(crate) fn readable(fd: RawFd, ms: i32) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, count 1.
+    unsafe { libc::poll(&mut p, 1, ms) == 1 }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Wakeup;
-    use std::os::fd::RawFd;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
+    use super::{readable, WakeFd};
 
-    fn readable(fd: RawFd, ms: i32) -> bool {
-        let mut p = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
+    #[test]
+    fn signal_makes_it_readable_and_clear_unreadable() {
+        let w = WakeFd::new().unwrap();
+        assert!(!readable(w.raw(), 0));
+        w.signal();
+        assert!(readable(w.raw(), 0));
+        assert!(readable(w.raw(), 0), "level: stays readable until cleared");
+        w.clear();
+        assert!(!readable(w.raw(), 0));
+        w.clear();
+        assert!(!readable(w.raw(), 0), "clearing twice is harmless");
+        w.signal();
+        assert!(readable(w.raw(), 0));
+    }
+
+    #[test]
+    fn the_fd_is_a_pipe_exactly_when_the_pipe_path_is_built() {
+        let w = WakeFd::new().unwrap();
+        // SAFETY: an all-zero `stat` is a valid value to be overwritten.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat on our own descriptor into a valid `stat`.
+        assert_eq!(unsafe { libc::fstat(w.raw(), &mut st) }, 0);
+        let fifo = st.st_mode & libc::S_IFMT == libc::S_IFIFO;
+        let pipe_build = cfg!(any(not(target_os = "linux"), feature = "pipe-wakeup"));
+        assert_eq!(fifo, pipe_build);
+    }
+
+    #[test]
+    fn descriptors_are_close_on_exec_and_non_blocking() {
+        let w = WakeFd::new().unwrap();
+        // SAFETY: fcntl queries on our own descriptor.
+        let (fd_flags, fl_flags) = unsafe {
+            (
+                libc::fcntl(w.raw(), libc::F_GETFD),
+                libc::fcntl(w.raw(), libc::F_GETFL),
+            )
         };
-        // SAFETY: one valid pollfd, count 1.
-        unsafe { libc::poll(&mut p, 1, ms) == 1 }
-    }
-
-    /// A producer racing a consumer that parks on the fd whenever it finds
-    /// the queue empty: every item must arrive without a poll timing out.
-    #[test]
-    fn no_wakeup_is_lost_under_a_race() {
-        const N: usize = 20_000;
-        let w = Arc::new(Wakeup::new().unwrap());
-        let (tx, rx) = crossbeam_channel::unbounded::<usize>();
-        let done = Arc::new(AtomicBool::new(false));
-        let (w2, d2) = (w.clone(), done.clone());
-        let producer = std::thread::spawn(move || {
-            for i in 0..N {
-                tx.send(i).unwrap();
-                w2.signal();
-                if i % 64 == 0 {
-                    std::thread::yield_now();
-                }
-            }
-            d2.store(true, Ordering::SeqCst);
-            w2.force();
-        });
-        let mut got = 0;
-        loop {
-            assert!(readable(w.raw(), 5000), "lost wakeup after {got} items");
-            while rx.try_recv().is_ok() {
-                got += 1;
-            }
-            if got == N && done.load(Ordering::SeqCst) {
-                break;
-            }
-            w.clear(|| !rx.is_empty() || done.load(Ordering::SeqCst));
-        }
-        producer.join().unwrap();
-        assert_eq!(got, N);
-        assert!(
-            readable(w.raw(), 0),
-            "a finished producer leaves it readable"
-        );
-    }
-
-    #[test]
-    fn clear_makes_it_unreadable_when_idle() {
-        let w = Wakeup::new().unwrap();
-        assert!(!readable(w.raw(), 0));
-        w.signal();
-        w.signal();
-        assert!(readable(w.raw(), 0));
-        w.clear(|| false);
-        assert!(!readable(w.raw(), 0));
-        w.clear(|| true);
-        assert!(readable(w.raw(), 0));
+        assert!(fd_flags & libc::FD_CLOEXEC != 0);
+        assert!(fl_flags & libc::O_NONBLOCK != 0);
     }
 }

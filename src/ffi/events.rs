@@ -1,125 +1,90 @@
-//! Reading events: the blocking, try and batch calls, and the per-stream
-//! slot that owns the events whose views the caller is holding.
+//! Reading events: the one-event, batch and batch-with-state calls.
 //!
-//! The views handed to C point into the `Bytes` of the `Delivered` events
-//! kept here; they stay valid until the next read call replaces them. A
-//! busy flag (one atomic swap per call, no mutex) makes a second thread
-//! reading the same stream get `SSE_ERR_STATE` instead of a data race.
+//! The views handed to C point into the events of the stream's current
+//! batch (`client::Reader`); they stay valid until the next read call on
+//! the stream, which is when the batch moves on. The stream's one-reader
+//! lock (a `try_lock`, no waiting) makes a second thread reading the same
+//! stream get `SSE_ERR_STATE` instead of a data race.
 
-use std::cell::UnsafeCell;
-use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use crate::client::{Delivered, Drain, Next, Stream};
+use crate::client::{ReadState, Reader};
 
 use super::handle;
 use super::stream::{sse_stream, timeout_of};
 use super::types::{sse_event, sse_result};
 
-/// The events whose views the caller currently holds.
-#[derive(Default)]
-struct Slot {
-    /// The event of the last `sse_next_event` / `sse_try_next_event`.
-    current: Option<Delivered>,
-    /// The events of the last `sse_next_events`; its capacity is reused so
-    /// a steady batch loop does not allocate.
-    batch: Vec<Delivered>,
-}
-
-impl Slot {
-    /// Drops the events of the previous call: their views end here.
-    fn release(&mut self) {
-        self.current = None;
-        self.batch.clear();
+/// The result code for a read state (`More` and `Empty` only reach C from
+/// `sse_stream_read`; the other calls report `SSE_OK` with their events).
+fn code_of(state: ReadState) -> sse_result {
+    match state {
+        ReadState::More => sse_result::SSE_OK,
+        ReadState::Empty => sse_result::SSE_TIMEOUT,
+        ReadState::End => sse_result::SSE_END,
+        ReadState::Failed => sse_result::SSE_ERR_STREAM,
+        ReadState::Cancelled => sse_result::SSE_CANCELLED,
     }
 }
 
-/// The reading side of a stream handle: the slot plus the flag that admits
-/// one reader at a time.
-#[derive(Default)]
-pub(crate) struct Reader {
-    busy: AtomicBool,
-    slot: UnsafeCell<Slot>,
-}
-
-// SAFETY: `slot` is only reached through a `ReadGuard`, and `enter` hands
-// out at most one guard at a time (the `busy` swap is the lock), so no two
-// threads ever touch the slot together. `Delivered` is `Send`.
-unsafe impl Sync for Reader {}
-
-impl Reader {
-    pub(crate) fn new() -> Reader {
-        Reader::default()
-    }
-
-    /// Admits the calling thread as the stream's reader, or `None` when
-    /// another thread is reading it right now.
-    fn enter(&self) -> Option<ReadGuard<'_>> {
-        if self.busy.swap(true, Ordering::Acquire) {
-            None
-        } else {
-            Some(ReadGuard { reader: self })
+/// Admits the calling thread as the stream's only reader, or returns
+/// `SSE_ERR_STATE` from the export while another thread reads.
+macro_rules! reader {
+    ($stream:expr) => {
+        match $stream.stream.reader() {
+            Some(reader) => reader,
+            None => return sse_result::SSE_ERR_STATE,
         }
-    }
-}
-
-/// Exclusive access to a stream's slot; leaving (even by a panic) frees it.
-struct ReadGuard<'a> {
-    reader: &'a Reader,
-}
-
-impl Deref for ReadGuard<'_> {
-    type Target = Slot;
-    fn deref(&self) -> &Slot {
-        // SAFETY: this guard is the only one alive (see `Reader::enter`).
-        unsafe { &*self.reader.slot.get() }
-    }
-}
-
-impl DerefMut for ReadGuard<'_> {
-    fn deref_mut(&mut self) -> &mut Slot {
-        // SAFETY: this guard is the only one alive (see `Reader::enter`).
-        unsafe { &mut *self.reader.slot.get() }
-    }
-}
-
-impl Drop for ReadGuard<'_> {
-    fn drop(&mut self) {
-        self.reader.busy.store(false, Ordering::Release);
-    }
-}
-
-/// The result code for a read that delivered no event.
-fn code_without_event(next: &Next) -> sse_result {
-    match next {
-        Next::Event(_) => sse_result::SSE_OK,
-        Next::Timeout => sse_result::SSE_TIMEOUT,
-        Next::End => sse_result::SSE_END,
-        Next::Failed => sse_result::SSE_ERR_STREAM,
-        Next::Cancelled => sse_result::SSE_CANCELLED,
-    }
-}
-
-/// Shared body of the one-event reads: `read` runs with the slot emptied.
-fn read_one(
-    stream: *mut sse_stream,
-    out: *mut sse_event,
-    read: impl FnOnce(&Stream) -> Next,
-) -> sse_result {
-    let stream = arg_ref!(stream);
-    non_null!(out);
-    let Some(mut slot) = stream.reader.enter() else {
-        return sse_result::SSE_ERR_STATE;
     };
-    slot.release();
-    match read(&stream.stream) {
-        Next::Event(delivered) => {
-            let event = sse_event::borrowing(slot.current.insert(delivered));
+}
+
+/// Shared body of the one-event reads.
+fn read_one(reader: &mut Reader<'_>, timeout_ms: i32, out: *mut sse_event) -> sse_result {
+    match reader.next(timeout_of(timeout_ms)) {
+        Ok(delivered) => {
             // SAFETY: `out` is non-NULL and writable per the header's contract.
-            unsafe { handle::write(out, event) };
+            unsafe { handle::write(out, sse_event::borrowing(delivered)) };
             sse_result::SSE_OK
         }
-        other => code_without_event(&other),
+        Err(state) => code_of(state),
+    }
+}
+
+/// Shared body of the batch reads: up to `cap` events into `out[0..*n]`.
+/// With `with_state` (`sse_stream_read`), `*n` is always written and the
+/// result is the state after the batch; without (`sse_next_events`), an
+/// empty batch reports its state and writes nothing, a non-empty one is
+/// `SSE_OK` (its final state comes with the next call).
+fn read_batch(
+    stream: *mut sse_stream,
+    timeout_ms: i32,
+    out: *mut sse_event,
+    cap: usize,
+    n: *mut usize,
+    with_state: bool,
+) -> sse_result {
+    let stream = arg_ref!(stream);
+    non_null!(out, n);
+    if cap == 0 {
+        return sse_result::SSE_ERR_INVALID;
+    }
+    let mut reader = reader!(stream);
+    let batch = reader.read(timeout_of(timeout_ms), cap);
+    if batch.is_empty() && !with_state {
+        return code_of(batch.state);
+    }
+    let mut written = 0;
+    // `read` lends at most `cap`; `take` makes the caller's array bound
+    // hold here even if that ever changed.
+    for delivered in batch.iter().take(cap) {
+        // SAFETY: `out` has room for `cap` events per the header's
+        // contract, and `written < cap`.
+        unsafe { handle::write_at(out, written, sse_event::borrowing(delivered)) };
+        written += 1;
+    }
+    // SAFETY: `n` is non-NULL and writable per the header's contract.
+    unsafe { handle::write(n, written) };
+    if with_state {
+        code_of(batch.state)
+    } else {
+        sse_result::SSE_OK
     }
 }
 
@@ -137,7 +102,11 @@ pub extern "C" fn sse_next_event(
     timeout_ms: i32,
     out: *mut sse_event,
 ) -> sse_result {
-    ffi_boundary!({ read_one(stream, out, |s| s.next(timeout_of(timeout_ms))) })
+    ffi_boundary!({
+        let stream = arg_ref!(stream);
+        non_null!(out);
+        read_one(&mut reader!(stream), timeout_ms, out)
+    })
 }
 
 /// Like `sse_next_event` with no wait: `SSE_TIMEOUT` when no event is
@@ -145,7 +114,11 @@ pub extern "C" fn sse_next_event(
 /// next `sse_next_event` or `sse_close` on this stream.
 #[no_mangle]
 pub extern "C" fn sse_try_next_event(stream: *mut sse_stream, out: *mut sse_event) -> sse_result {
-    ffi_boundary!({ read_one(stream, out, Stream::try_next) })
+    ffi_boundary!({
+        let stream = arg_ref!(stream);
+        non_null!(out);
+        read_one(&mut reader!(stream), 0, out)
+    })
 }
 
 /// Waits up to `timeout_ms` (negative: forever; 0: do not wait) for at
@@ -163,35 +136,35 @@ pub extern "C" fn sse_next_events(
     cap: usize,
     n: *mut usize,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out, n);
-        if cap == 0 {
-            return sse_result::SSE_ERR_INVALID;
-        }
-        let Some(mut slot) = stream.reader.enter() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        slot.release();
-        let batch = &mut slot.batch;
-        match stream.stream.drain(timeout_of(timeout_ms), cap, batch) {
-            Drain::Events(_) => {}
-            Drain::Timeout => return sse_result::SSE_TIMEOUT,
-            Drain::End => return sse_result::SSE_END,
-            Drain::Failed => return sse_result::SSE_ERR_STREAM,
-            Drain::Cancelled => return sse_result::SSE_CANCELLED,
-        }
-        // `drain` appends at most `cap`; `take` makes the caller's array
-        // bound hold here even if that ever changed.
-        let mut written = 0;
-        for delivered in batch.iter().take(cap) {
-            // SAFETY: `out` has room for `cap` events per the header's
-            // contract, and `written < cap`.
-            unsafe { handle::write_at(out, written, sse_event::borrowing(delivered)) };
-            written += 1;
-        }
-        // SAFETY: `n` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(n, written) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ read_batch(stream, timeout_ms, out, cap, n, false) })
+}
+
+/// One call per wake-up: waits up to `timeout_ms` (negative: forever; 0:
+/// do not wait) for an event or a final state, then writes up to `cap`
+/// queued events to `out[0..*n]` and returns the stream's state after them.
+/// `*n` is always written (0 to `cap`) unless the result is `SSE_ERR_NULL`,
+/// `SSE_ERR_INVALID` or `SSE_ERR_STATE`.
+///
+/// - `SSE_OK`: `*n` >= 1 and more events may be queued: call again before
+///   waiting (that call does not block when they are).
+/// - `SSE_TIMEOUT`: nothing more is queued now (with `*n` = 0: nothing
+///   came within the timeout). The stream's fd and poller token are
+///   re-armed: they fire again when the next event arrives.
+/// - `SSE_END`, `SSE_ERR_STREAM` (`sse_stream_error()` tells why),
+///   `SSE_CANCELLED`: the stream's final state; `out[0..*n]` are its last
+///   events (the last batch and the end come back in one call).
+///
+/// The events are borrowed; valid until the next `sse_next_event` (or any
+/// read call) or `sse_close` on this stream. `SSE_ERR_INVALID` when `cap`
+/// is 0. One thread at a time: a concurrent read of the same stream
+/// returns `SSE_ERR_STATE`.
+#[no_mangle]
+pub extern "C" fn sse_stream_read(
+    stream: *mut sse_stream,
+    timeout_ms: i32,
+    out: *mut sse_event,
+    cap: usize,
+    n: *mut usize,
+) -> sse_result {
+    ffi_boundary!({ read_batch(stream, timeout_ms, out, cap, n, true) })
 }

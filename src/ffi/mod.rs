@@ -19,6 +19,7 @@ mod error;
 mod events;
 mod handle;
 mod library;
+mod poller;
 mod stream;
 mod types;
 
@@ -26,6 +27,7 @@ pub use client::*;
 pub use error::*;
 pub use events::*;
 pub use library::*;
+pub use poller::*;
 pub use stream::*;
 pub use types::*;
 

@@ -11,16 +11,15 @@ use crate::error::{Error, ErrorKind};
 
 use super::client::{parse_options, sse_client};
 use super::error::fail;
-use super::events::Reader;
 use super::handle;
 use super::types::{sse_bytes, sse_error, sse_result, sse_timings};
 
 /// One response stream. Opaque; made by `sse_open` / `sse_start`, freed by
 /// `sse_close`. One thread at a time reads it; `sse_cancel`,
-/// `sse_stream_timings` and `sse_stream_fd` may be called from any thread.
+/// `sse_stream_timings`, `sse_stream_fd` and `sse_stream_attach` may be
+/// called from any thread.
 pub struct sse_stream {
     pub(crate) stream: Stream,
-    pub(crate) reader: Reader,
     /// The peer IP as text, made on the first `sse_stream_remote_addr` so
     /// the view it lends lives as long as the stream.
     pub(crate) remote_ip: OnceLock<Box<str>>,
@@ -64,7 +63,6 @@ fn open_with(
         Ok(stream) => {
             let handle = handle::into_raw(sse_stream {
                 stream,
-                reader: Reader::new(),
                 remote_ip: OnceLock::new(),
             });
             // SAFETY: `out` is non-NULL and writable per the header's contract.
@@ -99,11 +97,11 @@ pub extern "C" fn sse_open(
     ffi_boundary!({ open_with(client, json, len, out, err, true) })
 }
 
-/// Starts a stream and returns at once; `sse_stream_wait_open` or the
-/// stream's fd tell when the response headers are in. Arguments, results
-/// and ownership as `sse_open`, except that connection failures are
-/// reported later by `sse_stream_wait_open` (only invalid options fail
-/// here). Thread-safe.
+/// Starts a stream and returns at once; `sse_stream_wait_open`, the
+/// stream's fd or its poller token tell when the response headers are in.
+/// Arguments, results and ownership as `sse_open`, except that connection
+/// failures are reported later by `sse_stream_wait_open` (only invalid
+/// options fail here). Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_start(
     client: *mut sse_client,
@@ -116,32 +114,40 @@ pub extern "C" fn sse_start(
 }
 
 /// Waits up to `timeout_ms` (negative: forever) for a started stream's
-/// response headers. `SSE_OK`: headers are in; `SSE_TIMEOUT`: not yet;
-/// `SSE_ERR_OPEN`: the request failed and `sse_stream_error()` tells why.
+/// response headers. `SSE_OK`: headers are in (any status); `SSE_TIMEOUT`:
+/// not yet; `SSE_ERR_OPEN`: the request failed and `sse_stream_error()`
+/// tells why; `SSE_CANCELLED`: the stream was cancelled before its headers
+/// came (`sse_stream_error()` is NULL, as after any cancel).
 #[no_mangle]
 pub extern "C" fn sse_stream_wait_open(stream: *mut sse_stream, timeout_ms: i32) -> sse_result {
     ffi_boundary!({
         let stream = arg_ref!(stream);
         match stream.stream.wait_open(timeout_of(timeout_ms)) {
             Poll::Ready(Ok(())) => sse_result::SSE_OK,
+            Poll::Ready(Err(e)) if e.kind == ErrorKind::Cancelled => sse_result::SSE_CANCELLED,
             Poll::Ready(Err(_)) => sse_result::SSE_ERR_OPEN,
             Poll::Pending => sse_result::SSE_TIMEOUT,
         }
     })
 }
 
-/// The stream's event fd, for poll/epoll: readable while events are
-/// queued, after the stream ended or failed, or when a started stream's
-/// open completed. Level-triggered: it stays readable until a read call
-/// finds the queue empty, so read until `SSE_TIMEOUT` (e.g. with
-/// `sse_try_next_event`) before polling again. Owned by the stream: never
-/// close it or read from it; it is valid until `sse_close`. -1 for NULL.
+/// The stream's own fd for poll/epoll/kqueue (an eventfd on Linux, a
+/// pipe's read end elsewhere), made on the first call: readable while
+/// events are queued, after a started stream's open completed, and once
+/// the stream ended, failed or was cancelled. A read call that takes the
+/// last queued event, or finds none, while the stream runs makes it
+/// unreadable: read until `SSE_TIMEOUT` (for `sse_stream_read`: until it
+/// returns anything but `SSE_OK`) before polling again. Owned by the
+/// stream: never close it or read from it; it is valid until `sse_close`.
+/// -1 for NULL or when no fd can be made (e.g. the process is out of
+/// descriptors). Streams that are never asked for their fd have none: wait
+/// on many streams with an `sse_poller`.
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_fd(stream: *const sse_stream) -> c_int {
     ffi_boundary!({
         let stream = arg_ref!(stream);
-        stream.stream.fd()
+        stream.stream.fd().unwrap_or(-1)
     })
 }
 

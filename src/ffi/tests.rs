@@ -148,6 +148,7 @@ fn every_error_kind_has_the_name_of_its_c_value() {
         (ErrorKind::Cancelled, "cancelled"),
         (ErrorKind::Denied, "denied"),
         (ErrorKind::Io, "io"),
+        (ErrorKind::Internal, "internal"),
     ];
     for (index, (kind, name)) in kinds.into_iter().enumerate() {
         let c_value = sse_error_kind::from(kind) as i32;
@@ -156,7 +157,7 @@ fn every_error_kind_has_the_name_of_its_c_value() {
         let got = unsafe { CStr::from_ptr(sse_error_kind_name(c_value)) };
         assert_eq!(got.to_str(), Ok(name));
     }
-    for unknown in [-1, 15, i32::MAX] {
+    for unknown in [-1, 16, i32::MAX] {
         // SAFETY: as above.
         let got = unsafe { CStr::from_ptr(sse_error_kind_name(unknown)) };
         assert_eq!(got.to_str(), Ok("unknown"));

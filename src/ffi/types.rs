@@ -71,6 +71,8 @@ pub enum sse_error_kind {
     SSE_ERROR_DENIED = 13,
     /// Another I/O error on the connection.
     SSE_ERROR_IO = 14,
+    /// A bug inside libsse (a stream task panicked); please report it.
+    SSE_ERROR_INTERNAL = 15,
 }
 
 impl From<ErrorKind> for sse_error_kind {
@@ -90,6 +92,7 @@ impl From<ErrorKind> for sse_error_kind {
             ErrorKind::Cancelled => sse_error_kind::SSE_ERROR_CANCELLED,
             ErrorKind::Denied => sse_error_kind::SSE_ERROR_DENIED,
             ErrorKind::Io => sse_error_kind::SSE_ERROR_IO,
+            ErrorKind::Internal => sse_error_kind::SSE_ERROR_INTERNAL,
         }
     }
 }
@@ -114,6 +117,7 @@ pub(crate) fn error_kind_name(kind: i32) -> Option<&'static [u8]> {
         12 => b"cancelled\0",
         13 => b"denied\0",
         14 => b"io\0",
+        15 => b"internal\0",
         _ => return None,
     };
     Some(name)

@@ -1,30 +1,49 @@
 /*
- * Cost per event across the C ABI, on a pre-filled queue.
+ * Cost per event across the C ABI, on a pre-filled queue, and of a live
+ * stream end to end.
  *
- *   bench_abi BASE_URL [EVENTS] [RUNS]
+ *   bench_abi BASE_URL [EVENTS] [RUNS] [LIVE_EVENTS]
  *
- * For each read mode the stream /events?count=EVENTS&size=16&batch=1 is
- * opened with a queue large enough for every event, and the clock starts
- * only once the engine has parsed all of them (sse_stream_timings), so the
- * figure is the consumer side alone: the ABI call, the queue pop, filling
- * the views and freeing the previous event. The engine's own cost (socket
- * read + parse + enqueue) is reported separately from its timings.
+ * Pre-filled: for each read mode the stream
+ * /events?count=EVENTS&size=16&batch=1 is opened with a queue large enough
+ * for every event, and the clock starts only once the engine has parsed all
+ * of them (sse_stream_timings), so the figure is the consumer side alone:
+ * the ABI call, taking events from the queue and filling the views. A
+ * second column adds sse_close, which frees every event the reads left
+ * (libsse >= 0.1 with the batch queue frees spent events on the producer's
+ * thread, or at close when the producer is gone; the older per-event queue
+ * freed each one in the read that followed it). The engine's own cost
+ * (socket read + parse + enqueue) is reported separately from its timings.
  * Prints the minimum and the median of RUNS runs per mode, in ns per event
  * (on a shared machine the minimum is the better estimate of the cost).
  * Streams are short (EVENTS, default 20,000) so the queued events stay
  * mostly in cache, as they do when a consumer keeps up with a stream.
+ *
+ * Live: one stream of LIVE_EVENTS (default 2,000,000) read as it arrives
+ * with sse_next_events (batch 256): the process's CPU time (getrusage:
+ * producer threads, consumer and kernel) per event, and events/s. The
+ * server runs in its own process.
+ *
+ * sse_stream_read exists from the batch-queue change on: build with
+ * -DBENCH_WITHOUT_STREAM_READ against an older header for a before/after.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "sse.h"
 
-enum mode { BLOCKING, TRY, BATCH };
+enum mode { BLOCKING, TRY, BATCH, READ };
 static const char *mode_name[] = {"sse_next_event (blocking)", "sse_try_next_event",
-                                  "sse_next_events (batch 256)"};
+                                  "sse_next_events (batch 256)", "sse_stream_read (batch 256)"};
+#ifdef BENCH_WITHOUT_STREAM_READ
+#define LAST_MODE BATCH
+#else
+#define LAST_MODE READ
+#endif
 
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -36,9 +55,11 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* One run: returns ns per event on the consumer side; *engine_ns gets the
- * engine's ns per event (first byte to last event parsed). */
-static double run(sse_client *c, const char *base, long events, enum mode m, double *engine_ns) {
+/* One run: returns ns per event on the consumer side; *with_close_ns the
+ * same with sse_close; *engine_ns the engine's ns per event (first byte to
+ * last event parsed). */
+static double run(sse_client *c, const char *base, long events, enum mode m, double *with_close_ns,
+                  double *engine_ns) {
   char json[512];
   snprintf(json, sizeof json,
            "{\"url\": \"%s/events?count=%ld&size=16&batch=1\", \"queue_capacity\": %ld}", base,
@@ -82,6 +103,14 @@ static double run(sse_client *c, const char *base, long events, enum mode m, dou
     case BATCH:
       while ((r = sse_next_events(s, -1, evs, 256, &n)) == SSE_OK) got += (long)n;
       break;
+    case READ:
+#ifndef BENCH_WITHOUT_STREAM_READ
+      do {
+        r = sse_stream_read(s, -1, evs, 256, &n);
+        got += (long)n;
+      } while (r == SSE_OK || r == SSE_TIMEOUT);
+#endif
+      break;
   }
   uint64_t t1 = sse_now_ns();
   if (got != events || r != SSE_END) {
@@ -89,7 +118,43 @@ static double run(sse_client *c, const char *base, long events, enum mode m, dou
     exit(1);
   }
   sse_close(s);
+  uint64_t t2 = sse_now_ns();
+  *with_close_ns = (double)(t2 - t0) / events;
   return (double)(t1 - t0) / events;
+}
+
+static double cpu_s(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/* A live stream read with sse_next_events: process CPU ns per event and
+ * events per second. */
+static void live(sse_client *c, const char *base, long events) {
+  char json[512];
+  snprintf(json, sizeof json, "{\"url\": \"%s/events?count=%ld&size=16&batch=1\"}", base, events);
+  sse_stream *s = NULL;
+  double c0 = cpu_s();
+  uint64_t t0 = sse_now_ns();
+  if (sse_open(c, (const uint8_t *)json, strlen(json), &s, NULL) != SSE_OK) {
+    fprintf(stderr, "bench_abi: live open failed\n");
+    exit(1);
+  }
+  static sse_event evs[256];
+  size_t n;
+  long got = 0;
+  sse_result r;
+  while ((r = sse_next_events(s, -1, evs, 256, &n)) == SSE_OK) got += (long)n;
+  sse_close(s);
+  double wall = (double)(sse_now_ns() - t0) / 1e9, cpu = cpu_s() - c0;
+  if (got != events || r != SSE_END) {
+    fprintf(stderr, "bench_abi: live read %ld events, ended with %d\n", got, (int)r);
+    exit(1);
+  }
+  printf("live, sse_next_events (batch 256): %.1f ns CPU per event, %.2f M events/s, %.2f cores\n",
+         cpu * 1e9 / events, events / wall / 1e6, cpu / wall);
 }
 
 int main(int argc, char **argv) {
@@ -99,20 +164,26 @@ int main(int argc, char **argv) {
   }
   long events = argc > 2 ? atol(argv[2]) : 20000;
   int runs = argc > 3 ? atoi(argv[3]) : 21;
-  if (events <= 0 || runs <= 0 || runs > 50) return 2;
+  long live_events = argc > 4 ? atol(argv[4]) : 2000000;
+  if (events <= 0 || runs <= 0 || runs > 50 || live_events < 0) return 2;
   sse_client *c = NULL;
   if (sse_client_new(NULL, 0, &c, NULL) != SSE_OK) return 1;
   printf("C ABI: %ld events of 16 B per run, %d runs, consumer side on a pre-filled queue\n",
          events, runs);
-  printf("%-30s %8s %8s   %s\n", "mode", "min", "median", "(engine: read+parse+enqueue, median)");
-  for (int m = BLOCKING; m <= BATCH; m++) {
-    double ns[50], engine[50];
-    for (int i = 0; i < runs; i++) ns[i] = run(c, argv[1], events, (enum mode)m, &engine[i]);
+  printf("%-30s %8s %8s   %-22s %s\n", "mode", "min", "median", "with sse_close min/med",
+         "(engine: read+parse+enqueue, median)");
+  for (int m = BLOCKING; m <= LAST_MODE; m++) {
+    double ns[50], closed[50], engine[50];
+    for (int i = 0; i < runs; i++) {
+      ns[i] = run(c, argv[1], events, (enum mode)m, &closed[i], &engine[i]);
+    }
     qsort(ns, (size_t)runs, sizeof ns[0], cmp_double);
+    qsort(closed, (size_t)runs, sizeof closed[0], cmp_double);
     qsort(engine, (size_t)runs, sizeof engine[0], cmp_double);
-    printf("%-30s %8.1f %8.1f   (%.1f) ns/event\n", mode_name[m], ns[0], ns[runs / 2],
-           engine[runs / 2]);
+    printf("%-30s %8.1f %8.1f   %8.1f %8.1f      (%.1f) ns/event\n", mode_name[m], ns[0],
+           ns[runs / 2], closed[0], closed[runs / 2], engine[runs / 2]);
   }
+  if (live_events > 0) live(c, argv[1], live_events);
   sse_client_free(c);
   return 0;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The C/C++ ABI suite: builds libsse and sse-testserver, checks the header,
 # compiles every C file as C11 and every C++ file as C++17 with
-# -Wall -Wextra -Werror, runs the ABI tests, sse_cat and the C++ example
-# against sse-testserver under valgrind, links once statically against
-# libsse.a, and installs into a temporary prefix to build with pkg-config.
+# -Wall -Wextra -Werror, runs the ABI tests, a short soak (flat fds), sse_cat
+# and the C++ example against sse-testserver under valgrind, links once
+# statically against libsse.a, and installs into a temporary prefix to
+# build with pkg-config.
 #
 # Valgrind reports no definite or indirect leaks and no errors; the tokio
 # runtime's worker threads and their buffers live for the whole process by
@@ -57,6 +58,7 @@ c++ "${cxxflags[@]}" "$tmp/header.cpp" -o "$tmp/header_cpp" "${ldso[@]}"
 
 step "compile the suite and the examples"
 cc "${cflags[@]}" tests/c/test_abi.c -o "$tmp/test_abi" "${ldso[@]}" -pthread
+cc "${cflags[@]}" tests/c/soak.c -o "$tmp/soak" "${ldso[@]}"
 cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat" "${ldso[@]}"
 c++ "${cxxflags[@]}" examples/cpp/sse_watch.cpp -o "$tmp/sse_watch" "${ldso[@]}"
 # The static link line of docs/c-api.md.
@@ -92,6 +94,11 @@ fi
 step "ABI test suite"
 "${run[@]}" "$tmp/test_abi" "$base" | tee "$tmp/abi.out"
 grep -Eq '^[0-9]+ passed, 0 failed$' "$tmp/abi.out" || fail "ABI test suite"
+
+step "soak: 1,000 stream lifecycles and a 100,000-event stream under back-pressure"
+# The full soak (100,000 cycles, 10M events) is a benchmark: BENCHMARKS.md.
+"${run[@]}" "$tmp/soak" "$base" 1000 100000 | tee "$tmp/soak.out"
+grep -q '^soak: passed$' "$tmp/soak.out" || fail "soak"
 
 # sse_cat prints the expected JSON lines (file) for the given arguments.
 expect_cat() {

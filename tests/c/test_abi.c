@@ -603,6 +603,278 @@ static void test_fd_readable(void) {
   sse_client_free(c);
 }
 
+/* Waits (bounded) until the engine has parsed the whole stream. */
+static int wait_ended(sse_stream *s) {
+  sse_timings t;
+  for (int i = 0; i < 500; i++) {
+    if (sse_stream_timings(s, &t) == SSE_OK && t.end_ns) return 1;
+    sleep_ms(10);
+  }
+  return 0;
+}
+
+static void test_stream_read_batch_and_state(void) {
+  sse_client *c = new_client();
+  sse_event evs[16];
+  size_t n = 99;
+  /* all of it at once: the last batch and the end in one call */
+  sse_stream *s = open_path(c, "/events?count=10&size=16&batch=1");
+  if (s) {
+    CHECK(wait_ended(s));
+    CHECK_EQ_INT(sse_stream_read(s, 0, evs, 16, &n), SSE_END);
+    CHECK_EQ_INT(n, 10);
+    CHECK_BYTES(evs[0].data, event_data(1, 16));
+    CHECK_BYTES(evs[9].data, event_data(10, 16));
+    CHECK_EQ_INT(sse_stream_read(s, 1000, evs, 16, &n), SSE_END); /* sticky */
+    CHECK_EQ_INT(n, 0);
+    sse_close(s);
+  }
+  /* a smaller array: SSE_OK says "more queued, call again" */
+  s = open_path(c, "/events?count=10&size=16&batch=1");
+  if (s) {
+    CHECK(wait_ended(s));
+    size_t total = 0;
+    sse_result r;
+    int calls = 0, in_order = 1;
+    while ((r = sse_stream_read(s, 0, evs, 4, &n)) == SSE_OK) {
+      CHECK(n >= 1 && n <= 4);
+      for (size_t i = 0; i < n; i++) {
+        if (!bytes_eq(evs[i].data, event_data((int)(total + i + 1), 16))) in_order = 0;
+      }
+      total += n;
+      if (++calls > 10) break;
+    }
+    CHECK_EQ_INT(r, SSE_END);
+    total += n;
+    CHECK_EQ_INT(total, 10);
+    CHECK(in_order);
+    sse_close(s);
+  }
+  /* a stalled stream: its event, then SSE_TIMEOUT "nothing more now" */
+  s = open_path(c, "/fault/stall?after=1");
+  if (s) {
+    CHECK(wait_parsed(s, 1));
+    CHECK_EQ_INT(sse_stream_read(s, 0, evs, 16, &n), SSE_TIMEOUT);
+    CHECK_EQ_INT(n, 1);
+    CHECK_BYTES(evs[0].data, event_data(1, 16));
+    uint64_t t0 = sse_now_ns();
+    CHECK_EQ_INT(sse_stream_read(s, 50, evs, 16, &n), SSE_TIMEOUT);
+    CHECK_EQ_INT(n, 0);
+    CHECK(sse_now_ns() - t0 >= 40 * 1000000ull);
+    CHECK_EQ_INT(sse_cancel(s), SSE_OK);
+    CHECK_EQ_INT(sse_stream_read(s, 0, evs, 16, &n), SSE_CANCELLED);
+    CHECK_EQ_INT(n, 0);
+    sse_close(s);
+  }
+  /* a failure mid-stream: events first, then SSE_ERR_STREAM */
+  s = open_path(c, "/fault/reset?after=2");
+  if (s) {
+    size_t total = 0;
+    sse_result r;
+    for (int i = 0; i < 50; i++) {
+      r = sse_stream_read(s, 5000, evs, 16, &n);
+      total += n;
+      if (r != SSE_OK && r != SSE_TIMEOUT) break;
+    }
+    CHECK_EQ_INT(r, SSE_ERR_STREAM);
+    CHECK_EQ_INT(total, 2);
+    CHECK(sse_stream_error(s) != NULL);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+/* Reads every stream attached to `p` (tokens 100 + i) to its end through
+ * the poller; counts[i] gets the events of stream i. With use_fd, waits on
+ * the poller's fd with poll(2); otherwise in sse_poller_wait. */
+static void drain_by_poller(sse_poller *p, sse_stream **ss, int count, int *counts, int use_fd) {
+  int left = count;
+  sse_event evs[8];
+  uint64_t tokens[4];
+  for (int rounds = 0; left > 0 && rounds < 10000; rounds++) {
+    size_t nt = 0;
+    if (use_fd) {
+      if (!readable(sse_poller_fd(p), 5000)) break;
+      if (sse_poller_wait(p, 0, tokens, 4, &nt) != SSE_OK) continue;
+    } else if (sse_poller_wait(p, 5000, tokens, 4, &nt) != SSE_OK) {
+      break;
+    }
+    for (size_t k = 0; k < nt; k++) {
+      int i = (int)(tokens[k] - 100);
+      if (i < 0 || i >= count || !ss[i]) {
+        CHECK(!"a token that belongs to no stream");
+        continue;
+      }
+      sse_result r;
+      size_t n;
+      do {
+        r = sse_stream_read(ss[i], 0, evs, 8, &n);
+        for (size_t e = 0; e < n; e++) {
+          if (!bytes_eq(evs[e].data, event_data(counts[i] + 1, 16))) CHECK(!"out of order");
+          counts[i]++;
+        }
+      } while (r == SSE_OK);
+      if (r == SSE_END) {
+        sse_close(ss[i]);
+        ss[i] = NULL;
+        left--;
+      } else {
+        CHECK_EQ_INT(r, SSE_TIMEOUT);
+      }
+    }
+  }
+  CHECK_EQ_INT(left, 0);
+}
+
+static void test_poller_many_streams_one_fd(void) {
+  enum { STREAMS = 24, EVENTS = 30 };
+  sse_client *c = new_client();
+  sse_poller *p = NULL;
+  CHECK_EQ_INT(sse_poller_new(&p), SSE_OK);
+  if (!p) goto out;
+  int fd = sse_poller_fd(p);
+  CHECK(fd >= 0);
+  CHECK_EQ_INT(sse_poller_fd(p), fd); /* one fd, stable */
+  for (int use_fd = 0; use_fd <= 1; use_fd++) {
+    sse_stream *ss[STREAMS] = {0};
+    int counts[STREAMS] = {0};
+    char json[512];
+    for (int i = 0; i < STREAMS; i++) {
+      snprintf(json, sizeof json,
+               "{\"url\": \"%s/events?count=%d&size=16&interval_ms=%d\", \"queue_capacity\": 4}",
+               base, EVENTS, i % 3);
+      CHECK_EQ_INT(sse_start(c, (const uint8_t *)json, strlen(json), &ss[i], NULL), SSE_OK);
+      CHECK_EQ_INT(sse_stream_attach(ss[i], p, 100 + (uint64_t)i), SSE_OK);
+    }
+    drain_by_poller(p, ss, STREAMS, counts, use_fd);
+    for (int i = 0; i < STREAMS; i++) {
+      CHECK_EQ_INT(counts[i], EVENTS);
+      sse_close(ss[i]); /* NULL once ended */
+    }
+  }
+  size_t n = 7;
+  uint64_t tok;
+  CHECK_EQ_INT(sse_poller_wait(p, 0, &tok, 1, &n), SSE_TIMEOUT);
+  CHECK_EQ_INT(n, 7); /* not written */
+  CHECK(!readable(fd, 0));
+  sse_poller_free(p);
+out:
+  sse_client_free(c);
+}
+
+static void test_poller_attach_detach_close(void) {
+  sse_client *c = new_client();
+  sse_poller *p = NULL, *q = NULL;
+  CHECK_EQ_INT(sse_poller_new(&p), SSE_OK);
+  CHECK_EQ_INT(sse_poller_new(&q), SSE_OK);
+  uint64_t tok[4];
+  size_t n = 0;
+  sse_stream *s = open_path(c, "/events?count=3&batch=1");
+  if (s && p && q) {
+    CHECK(wait_parsed(s, 3));
+    /* ready when attached: its token is there at once */
+    CHECK_EQ_INT(sse_stream_attach(s, p, 5), SSE_OK);
+    CHECK(readable(sse_poller_fd(p), 0));
+    CHECK_EQ_INT(sse_poller_wait(p, 0, tok, 4, &n), SSE_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(tok[0], 5);
+    CHECK_EQ_INT(sse_poller_wait(p, 0, tok, 4, &n), SSE_TIMEOUT); /* once */
+    /* moved to another poller with another token; detach withdraws it */
+    CHECK_EQ_INT(sse_stream_attach(s, q, 6), SSE_OK);
+    CHECK_EQ_INT(sse_stream_attach(s, NULL, 0), SSE_OK);
+    CHECK_EQ_INT(sse_poller_wait(q, 0, tok, 4, &n), SSE_TIMEOUT);
+    /* closing withdraws too */
+    CHECK_EQ_INT(sse_stream_attach(s, q, 7), SSE_OK);
+    sse_close(s);
+    CHECK_EQ_INT(sse_poller_wait(q, 20, tok, 4, &n), SSE_TIMEOUT);
+    CHECK(!readable(sse_poller_fd(q), 0));
+  } else {
+    sse_close(s);
+  }
+  /* a freed poller leaves its streams working */
+  s = open_path(c, "/events?count=2&interval_ms=20");
+  if (s && p) {
+    CHECK_EQ_INT(sse_stream_attach(s, p, 8), SSE_OK);
+    sse_poller_free(p);
+    p = NULL;
+    sse_event ev;
+    int got = 0;
+    while (sse_next_event(s, 5000, &ev) == SSE_OK) got++;
+    CHECK_EQ_INT(got, 2);
+  }
+  sse_close(s);
+  sse_poller_free(p);
+  sse_poller_free(q);
+  sse_client_free(c);
+}
+
+static void test_poller_null_arguments(void) {
+  sse_poller *p = NULL;
+  uint64_t tok;
+  size_t n;
+  sse_event ev;
+  CHECK_EQ_INT(sse_poller_new(NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_poller_fd(NULL), -1);
+  CHECK_EQ_INT(sse_poller_wait(NULL, 0, &tok, 1, &n), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_poller_new(&p), SSE_OK);
+  CHECK_EQ_INT(sse_poller_wait(p, 0, NULL, 1, &n), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_poller_wait(p, 0, &tok, 1, NULL), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_poller_wait(p, 0, &tok, 0, &n), SSE_ERR_INVALID);
+  CHECK_EQ_INT(sse_stream_attach(NULL, p, 1), SSE_ERR_NULL);
+  CHECK_EQ_INT(sse_stream_read(NULL, 0, &ev, 1, &n), SSE_ERR_NULL);
+  sse_client *c = new_client();
+  sse_stream *s = open_path(c, "/events?count=1");
+  if (s) {
+    CHECK_EQ_INT(sse_stream_read(s, 0, NULL, 1, &n), SSE_ERR_NULL);
+    CHECK_EQ_INT(sse_stream_read(s, 0, &ev, 1, NULL), SSE_ERR_NULL);
+    CHECK_EQ_INT(sse_stream_read(s, 0, &ev, 0, &n), SSE_ERR_INVALID);
+    sse_close(s);
+  }
+  sse_client_free(c);
+  sse_poller_free(p);
+  sse_poller_free(NULL);
+}
+
+/* A listening socket on 127.0.0.1 that never accepts: connects succeed,
+ * requests get no answer. Returns its port; *fd must be closed. */
+static int silent_listener(int *fd) {
+  *fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(*fd, 8) != 0 ||
+      getsockname(*fd, (struct sockaddr *)&a, &len) != 0) {
+    return -1;
+  }
+  return ntohs(a.sin_port);
+}
+
+static void test_wait_open_cancelled(void) {
+  sse_client *c = new_client();
+  int lfd = -1;
+  int port = silent_listener(&lfd);
+  CHECK(port > 0);
+  char json[128];
+  snprintf(json, sizeof json, "{\"url\": \"http://127.0.0.1:%d/\"}", port);
+  sse_stream *s = NULL;
+  CHECK_EQ_INT(sse_start(c, (const uint8_t *)json, strlen(json), &s, NULL), SSE_OK);
+  if (s) {
+    CHECK_EQ_INT(sse_stream_wait_open(s, 50), SSE_TIMEOUT);
+    CHECK_EQ_INT(sse_cancel(s), SSE_OK);
+    CHECK_EQ_INT(sse_stream_wait_open(s, 5000), SSE_CANCELLED);
+    CHECK(sse_stream_error(s) == NULL); /* a cancel is not a failure */
+    CHECK_EQ_INT(sse_stream_status(s), 0);
+    sse_event ev;
+    CHECK_EQ_INT(sse_next_event(s, 0, &ev), SSE_CANCELLED);
+    sse_close(s);
+  }
+  if (lfd >= 0) close(lfd);
+  CHECK(strcmp(sse_error_kind_name(SSE_ERROR_INTERNAL), "internal") == 0);
+  sse_client_free(c);
+}
+
 static void test_start_then_wait_open(void) {
   sse_client *c = new_client();
   sse_stream *s = NULL;
@@ -978,6 +1250,11 @@ int main(int argc, char **argv) {
   test_try_next();
   test_fd_readable();
   test_start_then_wait_open();
+  test_stream_read_batch_and_state();
+  test_poller_many_streams_one_fd();
+  test_poller_attach_detach_close();
+  test_poller_null_arguments();
+  test_wait_open_cancelled();
   test_remote_addr_and_http_version();
   test_redirect_and_final_url();
   test_headers_status_timings();

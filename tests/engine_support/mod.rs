@@ -167,6 +167,19 @@ pub fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
+/// Open file descriptors once closing has settled: waits (10 s at most)
+/// until there are no more than `limit`, and returns the last count.
+/// Closing is asynchronous on both sides of a connection.
+pub fn open_fds_settled(limit: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut now = open_fds();
+    while now > limit && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        now = open_fds();
+    }
+    now
+}
+
 /// Reads events until the stream stops (waiting at most 10 s for each);
 /// returns their data and the final state.
 pub fn collect(stream: &sse::client::Stream) -> (Vec<String>, sse::client::Next) {

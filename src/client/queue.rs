@@ -1,0 +1,574 @@
+//! `Queue`: all the state one stream's producer (its task) and its consumer
+//! share, behind one lock: the queued events, back-pressure at
+//! `queue_capacity`, the open and final states, and the wake-ups (blocked
+//! threads, the stream's own fd, a poller's ready list).
+//!
+//! Batches, not events, cross the lock:
+//! - the producer parses one socket read into an [`Outbox`] and moves it
+//!   into the queue in one locked step (a `Vec` swap when the queue is
+//!   empty), with at most one wake-up;
+//! - the consumer swaps the whole queue into its own batch (`Local`) in one
+//!   locked step and hands events out of it without the lock;
+//! - the consumer gives its spent batch back (`spent`) and the producer
+//!   drops it on its next push, so each event's `Bytes` reference counts are
+//!   released on the core that made them, off the consumer's path.
+//!
+//! Back-pressure: the producer waits while queued events plus those the
+//! consumer took but has not handed out yet (`unread`, as of its last
+//! refill) reach `capacity`.
+//!
+//! Final states are set under the same lock as pushes, so a reader that
+//! finds the queue empty and the phase final knows no event can follow: no
+//! ordering rule between "mark the end" and anything else. Cancel wins over
+//! queued events (reads return `Cancelled` at once).
+//!
+//! Wake-up protocol (no lost wake-up): `signaled` says the consumer was told
+//! there is something to do. It rises (`signal`) when events are pushed, the
+//! response is published or a final state is set; on that edge only, the
+//! stream's fd (if made) is written and its poller token (if attached) is
+//! queued. It falls (`rearm`) only when a read leaves nothing to do: the
+//! consumer's batch handed out, the queue empty, the stream still running;
+//! then the fd is cleared. Both happen under the lock, so a push after a
+//! rearm always signals again, and the fd is readable exactly while
+//! `signaled` is set. Threads blocked in a read or `wait_open` sleep on the
+//! condvar; whoever changes the state notifies it when `waiters > 0`.
+//!
+//! A later item kind (e.g. a "reconnected" notice) is a new [`Entry`]
+//! variant pushed in order among events; the read ends its batch before it
+//! and reports it as the batch's state.
+
+use super::poller::{Attachment, Poller, PollerShared};
+use super::response::Response;
+use super::stream::Delivered;
+use super::wakeup::WakeFd;
+use crate::error::{Error, ErrorKind};
+use crate::timing::TimingCells;
+use std::ops::Range;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// One queued item.
+pub(crate) enum Entry {
+    Event(Delivered),
+    /// An event an owned read (`Stream::next`, `drain`) moved out of the
+    /// consumer's batch; never handed out again.
+    Taken,
+}
+
+impl Entry {
+    pub fn event(&self) -> Option<&Delivered> {
+        match self {
+            Entry::Event(d) => Some(d),
+            Entry::Taken => None,
+        }
+    }
+}
+
+/// The stream's state after a read, as the read reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadState {
+    /// More events may be queued: read again before waiting (a read
+    /// handing out the rest of the consumer's batch cannot tell without
+    /// the lock; the next read finds out).
+    More,
+    /// Nothing more is queued now (for a read that returned no event:
+    /// nothing came within the timeout). The stream's fd and poller token
+    /// are re-armed: they fire again on the next event.
+    Empty,
+    /// Clean end of stream: no more events.
+    End,
+    /// The stream failed; `Stream::error()` says why.
+    Failed,
+    /// `cancel()` was called.
+    Cancelled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Open,
+    Ended,
+    Failed,
+    Cancelled,
+}
+
+impl Phase {
+    fn is_final(self) -> bool {
+        matches!(self, Phase::Ended | Phase::Failed | Phase::Cancelled)
+    }
+}
+
+/// Buffers keep at most this many slots once a smaller batch went through
+/// them, so a stream that saw a burst does not keep its memory.
+const KEEP: usize = 32;
+
+/// Drops `v`'s entries and gives back capacity a burst left behind.
+fn clear_and_fit(v: &mut Vec<Entry>) {
+    let used = v.len();
+    v.clear();
+    if v.capacity() > KEEP && used < v.capacity() / 4 {
+        v.shrink_to(KEEP.max(used * 2));
+    }
+}
+
+struct State {
+    queued: Vec<Entry>,
+    /// The consumer's handed-out batch, for the producer to drop.
+    spent: Vec<Entry>,
+    /// Events the consumer took at its last refill and had not handed out.
+    unread: usize,
+    phase: Phase,
+    signaled: bool,
+    fd: Option<WakeFd>,
+    poller: Option<(Weak<PollerShared>, Arc<Attachment>)>,
+    /// Threads asleep on `Queue::changed`.
+    waiters: usize,
+    /// The producer, waiting for room.
+    producer: Option<Waker>,
+}
+
+pub(crate) struct Queue {
+    state: Mutex<State>,
+    changed: Condvar,
+    /// Mirrors `phase == Cancelled` for the lock-free check at every read.
+    cancelled: AtomicBool,
+    capacity: usize,
+    response: OnceLock<Response>,
+    error: OnceLock<Error>,
+    pub timings: TimingCells,
+}
+
+/// The consumer's current batch: `items[cursor..]` are not handed out yet.
+#[derive(Default)]
+pub(crate) struct Local {
+    pub items: Vec<Entry>,
+    pub cursor: usize,
+}
+
+/// What to do once the lock is released.
+#[derive(Default)]
+#[must_use]
+struct After {
+    notify: bool,
+    producer: Option<Waker>,
+}
+
+impl After {
+    fn run(self, queue: &Queue) {
+        if self.notify {
+            queue.changed.notify_all();
+        }
+        if let Some(w) = self.producer {
+            w.wake();
+        }
+    }
+}
+
+impl Queue {
+    pub fn new(capacity: usize) -> Queue {
+        Queue {
+            state: Mutex::new(State {
+                queued: Vec::new(),
+                spent: Vec::new(),
+                unread: 0,
+                phase: Phase::Connecting,
+                signaled: false,
+                fd: None,
+                poller: None,
+                waiters: 0,
+                producer: None,
+            }),
+            changed: Condvar::new(),
+            cancelled: AtomicBool::new(false),
+            capacity: capacity.max(1),
+            response: OnceLock::new(),
+            error: OnceLock::new(),
+            timings: TimingCells::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every update below leaves the state consistent before anything
+        // that could panic, so a poisoned lock is still a valid state.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The consumer has something to do: the rising edge tells the fd and
+    /// the poller once.
+    fn signal(st: &mut State) -> bool {
+        if !st.signaled {
+            st.signaled = true;
+            if let Some(fd) = &st.fd {
+                fd.signal();
+            }
+            if let Some((poller, attachment)) = &st.poller {
+                if let Some(poller) = poller.upgrade() {
+                    poller.push(attachment);
+                }
+            }
+        }
+        st.waiters > 0
+    }
+
+    /// The consumer has nothing to do: the fd goes quiet until the next signal.
+    fn rearm(st: &mut State) {
+        if st.signaled {
+            st.signaled = false;
+            if let Some(fd) = &st.fd {
+                fd.clear();
+            }
+        }
+    }
+
+    /// Wakes the producer if it waits and there is room now.
+    fn room_for_producer(&self, st: &mut State) -> Option<Waker> {
+        if st.queued.len() + st.unread < self.capacity {
+            st.producer.take()
+        } else {
+            None
+        }
+    }
+
+    // ---- producer side -------------------------------------------------
+
+    /// Headers are in: publish the response and wake open waiters.
+    pub fn set_response(&self, r: Response) {
+        let _ = self.response.set(r);
+        let mut st = self.lock();
+        let mut after = After::default();
+        if st.phase == Phase::Connecting {
+            st.phase = Phase::Open;
+            after.notify = Queue::signal(&mut st);
+        }
+        drop(st);
+        after.run(self);
+    }
+
+    /// Clean end, after the last push. Does nothing once final.
+    pub fn set_ended(&self) {
+        self.finish(None);
+    }
+
+    /// Failure (before or after the open), after the last push. Does
+    /// nothing once final (the first final state wins).
+    pub fn set_failed(&self, e: Error) {
+        self.finish(Some(e));
+    }
+
+    fn finish(&self, error: Option<Error>) {
+        let mut st = self.lock();
+        if st.phase.is_final() {
+            return;
+        }
+        st.phase = match error {
+            None => Phase::Ended,
+            Some(e) => {
+                // Published before the phase, under the lock: a reader that
+                // sees `Failed` finds the error.
+                let _ = self.error.set(e);
+                Phase::Failed
+            }
+        };
+        TimingCells::mark(&self.timings.end);
+        let after = After {
+            notify: Queue::signal(&mut st),
+            producer: None,
+        };
+        drop(st);
+        after.run(self);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Ended, failed or cancelled.
+    pub fn is_finished(&self) -> bool {
+        self.is_cancelled() || self.lock().phase.is_final()
+    }
+
+    /// One attempt to move the outbox into the queue (see [`Outbox::flush`]).
+    fn poll_push(&self, out: &mut Outbox, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut st = self.lock();
+        if st.phase == Phase::Cancelled {
+            return Poll::Ready(Err(Error::cancelled()));
+        }
+        // Take the consumer's spent batch to drop it after the lock.
+        if !st.spent.is_empty() && out.trash.is_empty() {
+            std::mem::swap(&mut st.spent, &mut out.trash);
+        }
+        let room = self.capacity.saturating_sub(st.queued.len() + st.unread);
+        let n = room.min(out.batch.len());
+        let mut after = After::default();
+        if n > 0 {
+            if st.queued.is_empty() && n == out.batch.len() {
+                std::mem::swap(&mut st.queued, &mut out.batch);
+            } else {
+                st.queued.extend(out.batch.drain(..n));
+            }
+            // Counted once queued: `events` never includes a parsed batch
+            // still waiting for room.
+            self.timings
+                .events
+                .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            after.notify = Queue::signal(&mut st);
+        }
+        let done = out.batch.is_empty();
+        if !done {
+            match &st.producer {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => st.producer = Some(cx.waker().clone()),
+            }
+        }
+        drop(st);
+        after.run(self);
+        clear_and_fit(&mut out.trash);
+        if done {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Pending
+        }
+    }
+
+    // ---- consumer side -------------------------------------------------
+
+    /// Reads for the consumer: waits up to `timeout` (`None`: forever) for
+    /// an event or a final state, then makes up to `max` events available
+    /// as `local.items[range]`, and says what the stream's state is after
+    /// them. The previous batch's events stay alive until this call.
+    pub fn read(
+        &self,
+        local: &mut Local,
+        timeout: Option<Duration>,
+        max: usize,
+    ) -> (Range<usize>, ReadState) {
+        if self.is_cancelled() {
+            return (0..0, ReadState::Cancelled);
+        }
+        let max = max.max(1);
+        let left = local.items.len() - local.cursor;
+        if left > 0 {
+            // From the current batch, without the lock. Whether more is
+            // queued is only known under the lock: the next read finds out.
+            let start = local.cursor;
+            let n = left.min(max);
+            local.cursor += n;
+            return (start..start + n, ReadState::More);
+        }
+        self.refill(local, timeout, max)
+    }
+
+    fn refill(
+        &self,
+        local: &mut Local,
+        timeout: Option<Duration>,
+        max: usize,
+    ) -> (Range<usize>, ReadState) {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut drop_here = Vec::new();
+        let mut st = self.lock();
+        if !local.items.is_empty() {
+            if st.spent.is_empty() {
+                std::mem::swap(&mut st.spent, &mut local.items);
+            } else {
+                // The producer has not taken the last one: the stream is
+                // idle or gone, so dropping here costs nobody a hot path.
+                drop_here = std::mem::take(&mut local.items);
+            }
+        }
+        local.cursor = 0;
+        let mut after = After::default();
+        let result = loop {
+            if st.phase == Phase::Cancelled {
+                break (0..0, ReadState::Cancelled);
+            }
+            if !st.queued.is_empty() {
+                std::mem::swap(&mut local.items, &mut st.queued);
+                let total = local.items.len();
+                let n = total.min(max);
+                local.cursor = n;
+                st.unread = total - n;
+                after.producer = self.room_for_producer(&mut st);
+                let state = if n < total {
+                    ReadState::More
+                } else {
+                    match st.phase {
+                        Phase::Ended => ReadState::End,
+                        Phase::Failed => ReadState::Failed,
+                        _ => {
+                            Queue::rearm(&mut st);
+                            ReadState::Empty
+                        }
+                    }
+                };
+                break (0..n, state);
+            }
+            st.unread = 0;
+            if after.producer.is_none() {
+                after.producer = self.room_for_producer(&mut st);
+            }
+            match st.phase {
+                Phase::Ended => break (0..0, ReadState::End),
+                Phase::Failed => break (0..0, ReadState::Failed),
+                _ => {}
+            }
+            Queue::rearm(&mut st);
+            let wait = match deadline {
+                None => None,
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => break (0..0, ReadState::Empty),
+                },
+            };
+            // Wake the producer before sleeping: it may be what we wait for.
+            if let Some(w) = after.producer.take() {
+                w.wake();
+            }
+            st = self.sleep(st, wait);
+        };
+        drop(st);
+        after.run(self);
+        drop(drop_here);
+        result
+    }
+
+    fn sleep<'a>(
+        &self,
+        mut st: MutexGuard<'a, State>,
+        wait: Option<Duration>,
+    ) -> MutexGuard<'a, State> {
+        st.waiters += 1;
+        let mut st = match wait {
+            None => self.changed.wait(st).unwrap_or_else(|p| p.into_inner()),
+            Some(t) => match self.changed.wait_timeout(st, t) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            },
+        };
+        st.waiters -= 1;
+        st
+    }
+
+    /// Stops the stream: reads return `Cancelled` from now on, waiters and
+    /// the producer wake. Idempotent.
+    pub fn cancel(&self) {
+        if self.cancelled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut st = self.lock();
+        if !st.phase.is_final() {
+            TimingCells::mark(&self.timings.end);
+        }
+        st.phase = Phase::Cancelled;
+        let after = After {
+            notify: Queue::signal(&mut st),
+            producer: st.producer.take(),
+        };
+        drop(st);
+        after.run(self);
+    }
+
+    /// Waits until the response is published or the open failed.
+    /// `Pending` = the timeout passed first.
+    pub fn wait_open(&self, timeout: Option<Duration>) -> Poll<Result<(), Error>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut st = self.lock();
+        while st.phase == Phase::Connecting {
+            let wait = match deadline {
+                None => None,
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Poll::Pending,
+                },
+            };
+            st = self.sleep(st, wait);
+        }
+        let phase = st.phase;
+        drop(st);
+        if self.response.get().is_some() {
+            return Poll::Ready(Ok(()));
+        }
+        if phase == Phase::Cancelled {
+            return Poll::Ready(Err(Error::cancelled()));
+        }
+        Poll::Ready(Err(self.error.get().cloned().unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::Internal,
+                "internal error: the stream ended before a response",
+            )
+        })))
+    }
+
+    pub fn response(&self) -> Option<&Response> {
+        self.response.get()
+    }
+
+    pub fn error(&self) -> Option<&Error> {
+        self.error.get()
+    }
+
+    /// The stream's own fd, made on the first call; readable while
+    /// `signaled` (see the protocol above).
+    pub fn fd(&self) -> std::io::Result<RawFd> {
+        let mut st = self.lock();
+        if let Some(fd) = &st.fd {
+            return Ok(fd.raw());
+        }
+        let fd = WakeFd::new()?;
+        if st.signaled {
+            fd.signal();
+        }
+        let raw = fd.raw();
+        st.fd = Some(fd);
+        Ok(raw)
+    }
+
+    /// Attaches the stream to `poller` with `token` (replacing any earlier
+    /// attachment, whose queued token is withdrawn), or detaches it (`None`).
+    /// A stream that is ready now queues its token at once.
+    pub fn attach(&self, poller: Option<(&Poller, u64)>) {
+        let mut st = self.lock();
+        if let Some((old, attachment)) = st.poller.take() {
+            if let Some(old) = old.upgrade() {
+                old.withdraw(&attachment);
+            }
+        }
+        if let Some((poller, token)) = poller {
+            let attachment = Arc::new(Attachment::new(token));
+            if st.signaled {
+                poller.shared().push(&attachment);
+            }
+            st.poller = Some((poller.downgrade(), attachment));
+        }
+    }
+}
+
+/// The producer's side of a batch: events parsed from one socket read, and
+/// the consumer's spent events it drops.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    batch: Vec<Entry>,
+    trash: Vec<Entry>,
+}
+
+impl Outbox {
+    pub fn add(&mut self, d: Delivered) {
+        self.batch.push(Entry::Event(d));
+    }
+
+    /// Moves every added event into the queue, waiting (not blocking) while
+    /// it is full. `Err` = cancelled.
+    pub async fn flush(&mut self, queue: &Queue) -> Result<(), Error> {
+        let Some(first) = self.batch.first().and_then(Entry::event) else {
+            return Ok(());
+        };
+        let t = &queue.timings;
+        if t.first_event.load(Ordering::Relaxed) == 0 {
+            TimingCells::set(&t.first_event, first.at_ns);
+        }
+        std::future::poll_fn(|cx| queue.poll_push(self, cx)).await
+    }
+}
