@@ -288,7 +288,7 @@ func TestFailureComesWithTheLastBatch(t *testing.T) {
 	if n != 1 || st != streamapi.Failed || buf[0].Data != "1" {
 		t.Fatalf("one read: %d events %+v, %v", n, buf[:n], st)
 	}
-	if e := s.Err(); e == nil || e.Kind != streamapi.KindProtocol {
+	if e := s.Err(); e == nil || e.Kind != "protocol" {
 		t.Fatalf("error %+v", e)
 	}
 }

@@ -95,7 +95,7 @@ func (st *Stream) TryOpen() (bool, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.s == nil {
-		return true, &streamapi.Error{Kind: streamapi.KindCancelled, Message: "libsse: stream closed"}
+		return true, failure(int(C.SSE_CANCELLED))
 	}
 	enterC()
 	r := C.sse_stream_wait_open(st.s, 0)
@@ -111,7 +111,7 @@ func (st *Stream) TryOpen() (bool, error) {
 	if e := copyError(C.sse_stream_error(st.s)); e != nil {
 		st.err = e
 	} else {
-		st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: open failed: " + resultName(r)}
+		st.err = failure(int(r))
 	}
 	return true, st.err
 }
@@ -128,6 +128,9 @@ func (st *Stream) readResponse() {
 	}
 	if C.sse_stream_http_version(st.s, &text) == C.SSE_OK {
 		st.resp.Proto = goBytes(text)
+	}
+	if C.sse_stream_url(st.s, &text) == C.SSE_OK {
+		st.resp.URL = goBytes(text)
 	}
 	n := int(C.sse_stream_header_count(st.s))
 	st.resp.Headers = make([]streamapi.Header, 0, n)
@@ -195,11 +198,11 @@ func (st *Stream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
 			st.err = copyError(C.sse_stream_error(st.s))
 		}
 		if st.err == nil {
-			st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: stream failed"}
+			st.err = failure(int(r))
 		}
 		return int(n), streamapi.Failed
 	default:
-		st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: " + resultName(r)}
+		st.err = failure(int(r))
 		return 0, streamapi.Failed
 	}
 }

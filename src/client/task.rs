@@ -8,6 +8,7 @@ use super::connect;
 use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
 use super::queue::Queue;
+use super::redirect::{self, Answer, Redirects};
 use super::request::RequestTemplate;
 use super::response::Response;
 use super::route::Route;
@@ -26,6 +27,8 @@ pub(crate) struct Task {
     pub route: Route,
     /// Dropped once response headers are in: not needed for the body phase.
     pub request: Option<RequestTemplate>,
+    /// `None` when `max_redirects` is 0; dropped once the answer is in.
+    pub redirects: Option<Box<Redirects>>,
     pub settings: Settings,
 }
 
@@ -174,13 +177,18 @@ impl Task {
         }
     }
 
-    async fn drive(&mut self) -> Result<CleanEnd, Error> {
+    /// One request on a pooled or new connection: the connection, the
+    /// response head, and the connection's byte counters when it was sent.
+    pub(super) async fn exchange(
+        &self,
+    ) -> Result<(Checkout, (http::Response<Incoming>, (u64, u64))), Error> {
         connect::check_host(&self.route)?;
         let t = &self.shared.timings;
+        t.reused.store(false, Ordering::Relaxed);
         // The connect and send futures are boxed: they are done before the
         // long body phase, so the task's own size (held for the stream's
         // whole life) stays small.
-        let (conn, response) = match Box::pin(self.pooled()).await {
+        Ok(match Box::pin(self.pooled()).await {
             Some(mut conn) => {
                 t.reused.store(true, Ordering::Relaxed);
                 let base = (conn.counters.read(), conn.counters.written());
@@ -201,7 +209,17 @@ impl Task {
                 }
             }
             None => Box::pin(self.fresh()).await?,
-        };
+        })
+    }
+
+    async fn drive(&mut self) -> Result<CleanEnd, Error> {
+        let Answer {
+            conn,
+            response,
+            base: (base_read, base_written),
+            earlier,
+            unfollowed,
+        } = Box::pin(self.exchange_following_redirects()).await?;
         // `_slot` keeps this stream counted on a shared HTTP/2 connection
         // until the stream ends (or the task is dropped).
         let Checkout {
@@ -209,8 +227,7 @@ impl Task {
             counters,
             slot: _slot,
         } = conn;
-        self.request = None;
-        let (response, (base_read, base_written)) = response;
+        let url = self.request.take().map(|r| r.url).unwrap_or_default();
         let t = &self.shared.timings;
         TimingCells::mark(&t.headers);
         TimingCells::set(
@@ -221,17 +238,21 @@ impl Task {
             &t.first_byte,
             counters.first_read_ns.load(Ordering::Relaxed),
         );
+        // Redirect hops before this response count too (`earlier`).
         let update_bytes = |t: &TimingCells| {
-            TimingCells::set(&t.bytes_read, counters.read().saturating_sub(base_read));
+            TimingCells::set(
+                &t.bytes_read,
+                counters.read().saturating_sub(base_read) + earlier.0,
+            );
             TimingCells::set(
                 &t.bytes_written,
-                counters.written().saturating_sub(base_written),
+                counters.written().saturating_sub(base_written) + earlier.1,
             );
         };
         update_bytes(t);
 
         let (parts, body) = response.into_parts();
-        let resp = Response::from_parts(&parts, counters.remote_addr);
+        let resp = Response::from_parts(&parts, counters.remote_addr, url);
         let keep_alive = !header_has_token(&parts.headers, "close");
         let gzip = self.settings.decompress
             && parts
@@ -250,11 +271,11 @@ impl Task {
                 body = gunzip_prefix(&body, self.settings.error_body_bytes);
             }
             update_bytes(&self.shared.timings);
-            return Err(Error::http_status(
-                status.as_u16(),
-                status.canonical_reason().unwrap_or(""),
-                body,
-            ));
+            let reason = status.canonical_reason().unwrap_or("");
+            return Err(match unfollowed {
+                Some(why) => redirect::unfollowed_error(status.as_u16(), reason, &why, body),
+                None => Error::http_status(status.as_u16(), reason, body),
+            });
         }
 
         self.read_events(body, gzip, &|| update_bytes(&self.shared.timings))
@@ -292,7 +313,7 @@ impl Task {
     }
 }
 
-fn header_has_token(headers: &http::HeaderMap, token: &str) -> bool {
+pub(super) fn header_has_token(headers: &http::HeaderMap, token: &str) -> bool {
     headers
         .get_all(http::header::CONNECTION)
         .iter()
