@@ -39,6 +39,9 @@ pub enum ErrorKind {
     Io,
     /// A bug inside libsse (a stream task panicked); please report it.
     Internal,
+    /// With `reconnect`: a 2xx answer without `Content-Type:
+    /// text/event-stream` (browsers fail an `EventSource` on it too).
+    ContentType,
 }
 
 impl ErrorKind {
@@ -60,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Denied => "denied",
             ErrorKind::Io => "io",
             ErrorKind::Internal => "internal",
+            ErrorKind::ContentType => "content type",
         }
     }
 }

@@ -10,6 +10,7 @@ mod body;
 mod connect;
 mod gzip;
 mod io;
+mod notice;
 pub mod options;
 mod poller;
 mod pool;
@@ -17,6 +18,7 @@ mod queue;
 #[cfg(test)]
 mod queue_tests;
 mod reader;
+mod reconnect;
 mod request;
 mod response;
 mod route;
@@ -27,7 +29,11 @@ mod task_tests;
 mod tls;
 mod wakeup;
 
-pub use options::{HeadersJson, HttpVersionPref, Options, ProxySetting, TlsOptions, TlsVersion};
+pub use notice::{Notice, NoticeKind};
+pub use options::{
+    HeadersJson, HttpVersionPref, Options, ProxySetting, ReconnectOptions, ReconnectSetting,
+    TlsOptions, TlsVersion,
+};
 pub use poller::Poller;
 pub use queue::ReadState;
 pub use reader::{Batch, Reader};
@@ -128,12 +134,18 @@ impl Client {
         };
         let shared = Arc::new(queue::Queue::new(capacity));
         TimingCells::set(&shared.timings.start, start_ns);
+        let reconnect = reconnect::Policy::from_setting(opts.reconnect.as_ref()).map(|policy| {
+            // Jitter differs per stream: the address tells streams apart.
+            let seed = start_ns ^ (Arc::as_ptr(&shared) as u64);
+            reconnect::Reconnect::new(policy, seed, &request)
+        });
         let task = task::Task {
             shared: shared.clone(),
             client: self.inner.clone(),
             route,
             request: Some(request),
             settings,
+            reconnect,
         };
         let handle = crate::runtime::handle()?.spawn(task.run());
         Ok(Stream::new(shared, handle))

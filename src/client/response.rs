@@ -3,7 +3,7 @@
 use http::{HeaderName, HeaderValue, Version};
 use std::net::SocketAddr;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
     pub version: Version,

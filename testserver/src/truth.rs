@@ -5,6 +5,8 @@
 //! is the value of the response's `x-stream-id` header, `seq` counts the
 //! stream's events from 1, `mono_ns` is CLOCK_MONOTONIC and `wall_ns` the
 //! Unix wall clock when the event's bytes were handed to the connection.
+//! `/events` lines add `"index":I` after `seq`: the generated event's
+//! number (its `id` with `ids=1`), which a resumed stream starts past 1.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -52,19 +54,28 @@ pub struct TruthStream {
 impl TruthStream {
     /// Records `n` events written now (they share one timestamp: one write).
     pub fn record(&mut self, n: u64) {
+        self.write_lines(None, n);
+    }
+
+    /// Records `/events` events `first..first + n`, written now.
+    pub fn record_indexed(&mut self, first: u64, n: u64) {
+        self.write_lines(Some(first), n);
+    }
+
+    fn write_lines(&mut self, first: Option<u64>, n: u64) {
         if n == 0 {
             return;
         }
         let mono = mono_ns();
         let wall = wall_ns();
-        for _ in 0..n {
+        for k in 0..n {
             self.seq += 1;
             // Writing into a Vec cannot fail.
-            let _ = writeln!(
-                self.buf,
-                "{{\"stream\":{},\"seq\":{},\"mono_ns\":{},\"wall_ns\":{}}}",
-                self.id, self.seq, mono, wall
-            );
+            let _ = write!(self.buf, "{{\"stream\":{},\"seq\":{}", self.id, self.seq);
+            if let Some(first) = first {
+                let _ = write!(self.buf, ",\"index\":{}", first + k);
+            }
+            let _ = writeln!(self.buf, ",\"mono_ns\":{mono},\"wall_ns\":{wall}}}");
         }
         if self.buf.len() >= FLUSH_AT {
             self.flush();
