@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C/C++ ABI suite: builds libsse and sse-testserver, checks the header,
 # compiles every C file as C11 and every C++ file as C++17 with
-# -Wall -Wextra -Werror, runs the ABI tests, a short soak (flat fds), sse_cat
+# -Wall -Wextra -Werror, runs the ABI and reconnect tests, a short soak (flat fds), sse_cat
 # and the C++ example against sse-testserver under valgrind, links once
 # statically against libsse.a, and installs into a temporary prefix to
 # build with pkg-config.
@@ -58,6 +58,7 @@ c++ "${cxxflags[@]}" "$tmp/header.cpp" -o "$tmp/header_cpp" "${ldso[@]}"
 
 step "compile the suite and the examples"
 cc "${cflags[@]}" tests/c/test_abi.c -o "$tmp/test_abi" "${ldso[@]}" -pthread
+cc "${cflags[@]}" tests/c/test_reconnect.c -o "$tmp/test_reconnect" "${ldso[@]}" -pthread
 cc "${cflags[@]}" tests/c/soak.c -o "$tmp/soak" "${ldso[@]}"
 cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat" "${ldso[@]}"
 c++ "${cxxflags[@]}" examples/cpp/sse_watch.cpp -o "$tmp/sse_watch" "${ldso[@]}"
@@ -94,6 +95,10 @@ fi
 step "ABI test suite"
 "${run[@]}" "$tmp/test_abi" "$base" | tee "$tmp/abi.out"
 grep -Eq '^[0-9]+ passed, 0 failed$' "$tmp/abi.out" || fail "ABI test suite"
+
+step "reconnect suite"
+"${run[@]}" "$tmp/test_reconnect" "$base" | tee "$tmp/reconnect.out"
+grep -Eq '^[0-9]+ passed, 0 failed$' "$tmp/reconnect.out" || fail "reconnect suite"
 
 step "soak: 1,000 stream lifecycles and a 100,000-event stream under back-pressure"
 # The full soak (100,000 cycles, 10M events) is a benchmark: BENCHMARKS.md.
