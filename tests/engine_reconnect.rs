@@ -338,45 +338,45 @@ fn reconnecting(client: &Client, url: String) -> Stream {
 }
 
 #[test]
-fn a_204_ends_the_stream_without_reconnecting() {
-    let (server, conns) = one_event_then(
-        "HTTP/1.1 204 No Content\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n",
-    );
+fn a_204_or_a_500_on_reconnect_stops_the_stream() {
+    let answers = [
+        (
+            "HTTP/1.1 204 No Content\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n",
+            None,
+        ),
+        (
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\ndown",
+            Some(500),
+        ),
+    ];
     let client = Client::new(Options::default());
-    let stream = reconnecting(&client, server.url("/"));
-    let (items, last) = read_until(&stream, |_| false);
-    assert!(matches!(last, Next::End), "{last:?}");
-    assert_eq!(event_ids(&items), ["1"]);
-    let kinds: Vec<NoticeKind> = notices(&items).iter().map(|n| n.kind).collect();
-    assert_eq!(
-        kinds,
-        [NoticeKind::Reconnecting],
-        "no Reconnected for a 204"
-    );
-    assert_eq!(conns.load(Ordering::SeqCst), 2);
-    // The first response stays the stream's.
-    assert_eq!(stream.response().unwrap().status, 200);
-    assert!(stream.error().is_none());
-}
-
-#[test]
-fn a_500_on_reconnect_fails_the_stream() {
-    let (server, conns) = one_event_then(
-        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\ndown",
-    );
-    let client = Client::new(Options::default());
-    let stream = reconnecting(&client, server.url("/"));
-    let (items, last) = read_until(&stream, |_| false);
-    assert!(matches!(last, Next::Failed), "{last:?}");
-    assert_eq!(event_ids(&items), ["1"]);
-    assert_eq!(notices(&items).len(), 1);
-    let e = stream.error().unwrap();
-    assert_eq!(
-        (e.kind, e.status, &e.body[..]),
-        (ErrorKind::HttpStatus, 500, &b"down"[..])
-    );
-    assert_eq!(conns.load(Ordering::SeqCst), 2);
-    assert_eq!(stream.response().unwrap().status, 200);
+    for (answer, status) in answers {
+        let (server, conns) = one_event_then(answer);
+        let stream = reconnecting(&client, server.url("/"));
+        let (items, last) = read_until(&stream, |_| false);
+        assert_eq!(event_ids(&items), ["1"]);
+        // A Reconnecting notice, and no Reconnected for either answer.
+        let kinds: Vec<NoticeKind> = notices(&items).iter().map(|n| n.kind).collect();
+        assert_eq!(kinds, [NoticeKind::Reconnecting]);
+        assert_eq!(conns.load(Ordering::SeqCst), 2, "no third connection");
+        // The first response stays the stream's.
+        assert_eq!(stream.response().unwrap().status, 200);
+        match status {
+            // A 204: the end, as browsers.
+            None => {
+                assert!(matches!(last, Next::End), "{last:?}");
+                assert!(stream.error().is_none());
+            }
+            Some(code) => {
+                assert!(matches!(last, Next::Failed), "{last:?}");
+                let e = stream.error().unwrap();
+                assert_eq!(
+                    (e.kind, e.status, &e.body[..]),
+                    (ErrorKind::HttpStatus, code, &b"down"[..])
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -525,4 +525,33 @@ fn without_the_option_nothing_reconnects() {
     assert!(matches!(last, Next::End), "{last:?}");
     assert_eq!(event_ids(&items), ["1"]);
     assert_eq!(conns.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn http2_reconnects_on_a_new_connection() {
+    let server = sse_testserver::spawn(sse_testserver::Config {
+        tls: true,
+        worker_threads: 1,
+        ..Default::default()
+    });
+    let client = Client::new(opts(serde_json::json!({
+        "tls": {"ca_pem": server.ca_pem().unwrap()}
+    })));
+    let stream = client
+        .open(opts(serde_json::json!({
+            "url": format!("{}/fault/reset?after=2&ids=1&count=6&reset_ms=5", server.url()),
+            "reconnect": {"default_retry_ms": 5}
+        })))
+        .unwrap();
+    assert_eq!(stream.response().unwrap().version, http::Version::HTTP_2);
+    let (items, _) = read_until(&stream, |item| is_event(item, "6"));
+    assert_eq!(event_ids(&items), ["1", "2", "3", "4", "5", "6"]);
+    let back: Vec<&Notice> = notices(&items)
+        .into_iter()
+        .filter(|n| n.kind == NoticeKind::Reconnected)
+        .collect();
+    assert_eq!(back.len(), 2);
+    assert!(back
+        .iter()
+        .all(|n| n.response.as_ref().unwrap().version == http::Version::HTTP_2));
 }

@@ -69,19 +69,25 @@ static inline sse_result open_json(sse_client *c, const char *json, sse_stream *
   return sse_open(c, (const uint8_t *)json, strlen(json), s, e);
 }
 
-static inline sse_stream *open_path(sse_client *c, const char *path) {
+/* Opens the request `json` (a check that it opened); NULL when it did
+ * not, with the reason printed under `what`. */
+static inline sse_stream *open_checked(sse_client *c, const char *json, const char *what) {
   sse_stream *s = NULL;
   sse_error *e = NULL;
-  sse_result r = open_json(c, request(path), &s, &e);
+  sse_result r = open_json(c, json, &s, &e);
   CHECK_EQ_INT(r, SSE_OK);
   if (r != SSE_OK) {
     char msg[256];
     sse_error_message(e, msg, sizeof msg);
-    fprintf(stderr, "  open %s: %s\n", path, msg);
+    fprintf(stderr, "  open %s: %s\n", what, msg);
     sse_error_free(e);
     return NULL;
   }
   return s;
+}
+
+static inline sse_stream *open_path(sse_client *c, const char *path) {
+  return open_checked(c, request(path), path);
 }
 
 static inline sse_client *new_client(void) {

@@ -16,9 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
 
+# shellcheck source=scripts/testserver.sh
+. scripts/testserver.sh
 tmp="$(mktemp -d)"
-server_pids=()
+server_pids=() # one-shot stubs; the bundled servers are TESTSERVER_PIDS
 cleanup() {
+  stop_testservers
   for pid in "${server_pids[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -67,21 +70,8 @@ cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat_static" -L"$lib" -l:libs
 if ldd "$tmp/sse_cat_static" | grep -q libsse; then fail "sse_cat_static links libsse.so"; fi
 
 step "start sse-testserver (HTTP, and HTTPS for --insecure)"
-# start_server OUT_VAR [ARGS...]: starts one server, stores its base URL.
-start_server() {
-  local var="$1" out="$tmp/server$#.out" url=""; shift
-  "$lib/sse-testserver" --port 0 "$@" >"$out" 2>"$out.err" &
-  server_pids+=("$!")
-  for _ in $(seq 1 100); do
-    url="$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out")"
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "sse-testserver $* did not start: $(cat "$out.err")"
-  printf -v "$var" '%s' "$url"
-}
-start_server base
-start_server tls_base --tls
+start_testserver base "$tmp/server.out" || fail "sse-testserver"
+start_testserver tls_base "$tmp/server_tls.out" --tls || fail "sse-testserver --tls"
 echo "servers at $base and $tls_base"
 
 run=()

@@ -25,18 +25,7 @@ static const char *reconnecting(const char *path, const char *reconnect) {
 }
 
 static sse_stream *open_reconnecting(sse_client *c, const char *path, const char *reconnect) {
-  sse_stream *s = NULL;
-  sse_error *e = NULL;
-  sse_result r = open_json(c, reconnecting(path, reconnect), &s, &e);
-  CHECK_EQ_INT(r, SSE_OK);
-  if (r != SSE_OK) {
-    char msg[256];
-    sse_error_message(e, msg, sizeof msg);
-    fprintf(stderr, "  open %s: %s\n", path, msg);
-    sse_error_free(e);
-    return NULL;
-  }
-  return s;
+  return open_checked(c, reconnecting(path, reconnect), path);
 }
 
 /* The response's x-stream-id header as a number, 0 when absent. */
