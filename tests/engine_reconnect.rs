@@ -555,3 +555,46 @@ fn http2_reconnects_on_a_new_connection() {
         .iter()
         .all(|n| n.response.as_ref().unwrap().version == http::Version::HTTP_2));
 }
+
+#[test]
+fn idle_timeout_is_per_attempt_and_total_timeout_for_the_whole_stream() {
+    let server = testserver_on(0);
+    let client = Client::new(Options::default());
+    // A stall after 2 events: the idle timeout ends the connection, and the
+    // next one resumes.
+    let stream = client
+        .open(opts(serde_json::json!({
+            "url": format!("{}/fault/stall?after=2&ids=1&count=4", server.url()),
+            "idle_timeout_ms": 200,
+            "reconnect": {"default_retry_ms": 1}
+        })))
+        .unwrap();
+    let (items, _) = read_until(&stream, |item| is_event(item, "4"));
+    assert_eq!(event_ids(&items), ["1", "2", "3", "4"]);
+    let lost = notices(&items)[0];
+    assert_eq!(
+        lost.reason.as_ref().map(|e| e.kind),
+        Some(ErrorKind::IdleTimeout)
+    );
+    drop(stream);
+    // Every connection ends cleanly at once; only the total timeout stops
+    // the reconnects.
+    let stream = client
+        .open(opts(serde_json::json!({
+            "url": format!("{}/events?count=1", server.url()),
+            "total_timeout_ms": 1000,
+            "reconnect": {"default_retry_ms": 10}
+        })))
+        .unwrap();
+    let (items, last) = read_until(&stream, |_| false);
+    assert!(matches!(last, Next::Failed), "{last:?}");
+    assert_eq!(stream.error().unwrap().kind, ErrorKind::TotalTimeout);
+    let reconnected = notices(&items)
+        .iter()
+        .filter(|n| n.kind == NoticeKind::Reconnected)
+        .count();
+    assert!(
+        reconnected >= 2,
+        "the timeout spans reconnects: {reconnected}"
+    );
+}
