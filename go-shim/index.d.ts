@@ -27,14 +27,22 @@ declare module "k6/x/sse" {
     idleTimeout?: string | number;
     /** "auto" (ALPN over TLS, HTTP/1.1 in clear), "http1" or "http2". */
     httpVersion?: "auto" | "http1" | "http2";
-    /** Parser cap on one line, bytes (default 1 MiB). */
+    /** Parser cap on one line, bytes (default 16 MiB). */
     maxLineBytes?: number;
-    /** Parser cap on one event, bytes (default 4 MiB). */
+    /** Parser cap on one event, bytes (default 64 MiB). */
     maxEventBytes?: number;
     /** Events buffered by libsse before it stops reading (default 1024). */
     queueCapacity?: number;
     /** Accept and decode gzip bodies (default true). */
     decompress?: boolean;
+    /** Redirects followed (default: k6's maxRedirects option, else 10); 0 follows none. */
+    redirects?: number;
+    /**
+     * Also call the `error` handlers for a non-2xx answer (kind
+     * "http_status"). Default false, as xk6-sse: the status, error and body
+     * are in the response.
+     */
+    httpStatusErrors?: boolean;
   }
 
   export interface Event {
@@ -62,7 +70,8 @@ declare module "k6/x/sse" {
     /**
      * "connect", "dns", "tls", "connect_timeout", "header_timeout",
      * "idle_timeout", "total_timeout", "http_status", "protocol",
-     * "limit_exceeded", "denied", "io", "invalid_request", "cancelled".
+     * "limit_exceeded", "denied", "io", "invalid_request", "cancelled",
+     * "internal" (a bug: please report it). The names are libsse's own.
      */
     kind: string;
     /** HTTP status for kind "http_status", else 0. */
@@ -88,13 +97,19 @@ declare module "k6/x/sse" {
   }
 
   export interface Response {
+    /** The requested URL or, after redirects, where they led. */
     url: string;
     /** HTTP status; 0 when no response arrived. */
     status: number;
     /** Canonical header names; repeated values joined with ", ". */
     headers: { [name: string]: string };
-    /** The connection error when no response arrived, else "". */
+    /**
+     * Why the request failed: the connection error when no response
+     * arrived, the status (with a body preview) for a non-2xx answer, else "".
+     */
     error: string;
+    /** The first bytes of a non-2xx answer's body; "" otherwise. */
+    body: string;
     /** k6-style request timings, ms. */
     timings: Timings;
   }

@@ -563,11 +563,13 @@ uint16_t sse_stream_status(const struct sse_stream *stream);
 // The number of response headers, 0 before the headers are in or for NULL.
 size_t sse_stream_header_count(const struct sse_stream *stream);
 
-// Response header `index` (0-based, in received order; a repeated header
-// appears once per value). `*name` (lower-case) and `*value` are borrowed;
-// valid until `sse_close` on this stream or, with the `reconnect` option,
-// the next read call that returns `SSE_NOTICE`. `SSE_ERR_STATE` before
-// the headers are in; `SSE_ERR_INVALID` when `index` is out of range.
+// Response header `index` (0-based). Headers are grouped by name: names
+// in the order each first arrived, a repeated name once per value, its
+// values together in the order received (so `a, b, a` reads `a, a, b`).
+// `*name` (lower-case) and `*value` are borrowed; valid until `sse_close`
+// on this stream or, with the `reconnect` option, the next read call that
+// returns `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in;
+// `SSE_ERR_INVALID` when `index` is out of range.
 enum sse_result sse_stream_header(const struct sse_stream *stream,
                                   size_t index,
                                   struct sse_bytes *name,
@@ -588,6 +590,13 @@ enum sse_result sse_stream_remote_addr(const struct sse_stream *stream, struct s
 // `HTTP/2.0` (`HTTP/1.0` for an old server). `*out` is a static string.
 // `SSE_ERR_STATE` before the headers are in.
 enum sse_result sse_stream_http_version(const struct sse_stream *stream, struct sse_bytes *out);
+
+// The URL that gave the response: the request's `url` as given, or, after
+// redirects (see the `max_redirects` option), the last one they led to.
+// `*out` is borrowed; valid until `sse_close` on this stream or, with the
+// `reconnect` option, the next read call that returns `SSE_NOTICE`.
+// `SSE_ERR_STATE` before the headers are in. Thread-safe.
+enum sse_result sse_stream_url(const struct sse_stream *stream, struct sse_bytes *out);
 
 // Copies a snapshot of the stream's timings and byte counts into `*out`
 // (across reconnects: see `sse_timings`). Thread-safe.

@@ -6,7 +6,9 @@ use bytes::Bytes;
 use std::fmt;
 
 /// What went wrong, coarse enough to branch on. Values mirror the C ABI's
-/// `sse_error_kind` (never renumbered there).
+/// `sse_error_kind` (never renumbered there); their names (`http_status`,
+/// …) are in one table, the C ABI's `sse_error_kind_name`, which bindings
+/// read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The options or the request are invalid (bad URL, unknown key, …).
@@ -42,30 +44,6 @@ pub enum ErrorKind {
     /// With `reconnect`: a 2xx answer without `Content-Type:
     /// text/event-stream` (browsers fail an `EventSource` on it too).
     ContentType,
-}
-
-impl ErrorKind {
-    /// Short stable name, used in messages and by bindings.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidRequest => "invalid request",
-            ErrorKind::Dns => "dns",
-            ErrorKind::Connect => "connect",
-            ErrorKind::Tls => "tls",
-            ErrorKind::ConnectTimeout => "connect timeout",
-            ErrorKind::HeaderTimeout => "header timeout",
-            ErrorKind::IdleTimeout => "idle timeout",
-            ErrorKind::TotalTimeout => "total timeout",
-            ErrorKind::HttpStatus => "http status",
-            ErrorKind::Protocol => "protocol",
-            ErrorKind::LimitExceeded => "limit exceeded",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Denied => "denied",
-            ErrorKind::Io => "io",
-            ErrorKind::Internal => "internal",
-            ErrorKind::ContentType => "content type",
-        }
-    }
 }
 
 /// An engine error. Cheap to clone (the body is a shared `Bytes`).

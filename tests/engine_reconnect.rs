@@ -598,3 +598,34 @@ fn idle_timeout_is_per_attempt_and_total_timeout_for_the_whole_stream() {
         "the timeout spans reconnects: {reconnected}"
     );
 }
+
+#[test]
+fn each_attempt_follows_redirects_from_the_url_as_given() {
+    let server = testserver_on(0);
+    let target = format!(
+        "{}/fault/reset?after=2&ids=1&count=4&reset_ms=5",
+        server.url()
+    );
+    let hops = Arc::new(AtomicUsize::new(0));
+    let (h, location) = (hops.clone(), target.clone());
+    let redirector = RawServer::spawn(move |mut s| {
+        raw::read_head(&mut s);
+        h.fetch_add(1, Ordering::SeqCst);
+        let _ = write!(
+            s,
+            "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\
+             connection: close\r\n\r\n"
+        );
+    });
+    let client = Client::new(Options::default());
+    let stream = reconnecting(&client, redirector.url("/"));
+    assert_eq!(stream.response().unwrap().url, target);
+    let (items, _) = read_until(&stream, |item| is_event(item, "4"));
+    assert_eq!(event_ids(&items), ["1", "2", "3", "4"]);
+    assert_eq!(
+        hops.load(Ordering::SeqCst),
+        2,
+        "the reconnect went by the redirect"
+    );
+    assert_eq!(stream.response().unwrap().url, target);
+}

@@ -419,8 +419,27 @@ fn max_line_cap_exceeded_reports_error_naming_the_cap() {
         let err = parse_chunks_with(chunks.iter().copied(), limits).unwrap_err();
         assert_eq!(err.kind(), LimitKind::Line);
         assert_eq!(err.cap(), 8);
-        assert!(err.to_string().contains("max_line (8 bytes)"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "a line of the event stream is longer than 8 bytes; raise max_line_bytes if this is expected"
+        );
     }
+}
+
+#[test]
+fn default_caps_accept_multi_megabyte_lines_like_base64_images() {
+    // `data: ` + 1 MiB was refused by the old 1 MiB line cap; an image
+    // streamed as one base64 line is several MiB.
+    for len in [(1 << 20) + 6, 12 << 20] {
+        let mut input = b"data: ".to_vec();
+        input.resize(len, b'A');
+        input.extend_from_slice(b"\n\n");
+        let got = parse_chunks_with([&input[..]], Limits::default()).unwrap();
+        assert_eq!(got.events.len(), 1);
+        assert_eq!(got.events[0].data.len(), len - 6);
+    }
+    assert_eq!(Limits::default().max_line, 16 << 20);
+    assert_eq!(Limits::default().max_event, 64 << 20);
 }
 
 #[test]
@@ -441,7 +460,10 @@ fn max_event_cap_exceeded_reports_error_and_stream_stays_dead() {
         .unwrap_err();
     assert_eq!(n, 1, "the event before the oversized one is dispatched");
     assert_eq!(err.kind(), LimitKind::Event);
-    assert!(err.to_string().contains("max_event (10 bytes)"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "an event of the event stream is larger than 10 bytes; raise max_event_bytes if this is expected"
+    );
     assert_eq!(
         parser.feed(Bytes::from_static(b"data: b\n\n"), |_| n += 1),
         Err(err.clone())

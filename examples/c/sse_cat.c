@@ -13,10 +13,16 @@
  * a clean end of stream; on an error prints it to stderr and exits 1 (2 for
  * bad usage).
  *
+ * A 2xx answer whose Content-Type is not text/event-stream (a JSON answer
+ * to a request that forgot "stream": true, say) gets a warning on stderr;
+ * its body is still read as events, and when it holds none sse_cat exits 1.
+ *
  * -i (--include) first prints the response as one line
  * {"status": 200, "headers": {"name": "value", ...}} (names as libsse
  * reports them, lower case; the values of a repeated name joined with ", "),
- * also for a non-2xx status, before the error, so a caller sees the status.
+ * also for a non-2xx status, before the error, so a caller sees the status
+ * (stdout is flushed before anything goes to stderr, so a pipe that takes
+ * both keeps that order).
  * Each event line then also carries "name" (the event field as sent, ""
  * when none), "comment" (its comment lines joined by LF), "retry_ms" (-1
  * when none) and "time_ns" (when libsse read it, on the sse_now_ns() clock).
@@ -214,6 +220,28 @@ static void print_response(const sse_stream *stream, buf *line) {
   fwrite(line->ptr, 1, line->len, stdout);
 }
 
+/* Warns on stderr when a 2xx answer is not an event stream; returns
+ * whether it warned. */
+static int warn_if_not_event_stream(const sse_stream *stream) {
+  unsigned status = sse_stream_status(stream);
+  if (status < 200 || status > 299 || sse_stream_is_event_stream(stream)) return 0;
+  sse_bytes type = {(const uint8_t *)"", 0};
+  size_t count = sse_stream_header_count(stream);
+  for (size_t i = 0; i < count; i++) {
+    sse_bytes name, value;
+    if (sse_stream_header(stream, i, &name, &value) == SSE_OK && name.len == 12 &&
+        memcmp(name.ptr, "content-type", 12) == 0) {
+      type = value;
+      break;
+    }
+  }
+  fprintf(stderr,
+          "sse_cat: warning: HTTP %u with Content-Type \"%.*s\", not text/event-stream "
+          "(did the request ask for a stream?); reading the body as events anyway\n",
+          status, (int)type.len, (const char *)type.ptr);
+  return 1;
+}
+
 /* Writes one event as a JSON line; with include, also its raw name,
  * comment, retry and read time. */
 static void print_event(const sse_event *ev, buf *line, int include) {
@@ -262,8 +290,13 @@ int main(int argc, char **argv) {
     goto done;
   }
   /* Before any event: a non-2xx status is reported by the first read, and
-   * a caller of -i wants the status line even then. */
-  if (include) print_response(stream, &line);
+   * a caller of -i wants the status line even then, before the error. */
+  if (include) {
+    print_response(stream, &line);
+    fflush(stdout);
+  }
+  int not_event_stream = warn_if_not_event_stream(stream);
+  unsigned long events = 0;
   sse_event ev;
   for (;;) {
     /* Flush only when no event is waiting, so a fast stream is written in
@@ -275,8 +308,12 @@ int main(int argc, char **argv) {
     }
     if (r != SSE_OK) break;
     print_event(&ev, &line, include);
+    events++;
   }
-  if (r == SSE_END) {
+  fflush(stdout);
+  if (r == SSE_END && not_event_stream && events == 0) {
+    fprintf(stderr, "sse_cat: the answer held no events\n");
+  } else if (r == SSE_END) {
     status = 0;
   } else if (r == SSE_ERR_STREAM) {
     print_error("stream", sse_stream_error(stream));

@@ -1,6 +1,7 @@
 // Checks the k6/x/sse stand-in itself against the bundled server, so the
 // example runs prove something: the response line, event fields, comments,
-// client.close(), a non-2xx status and a refused connection.
+// client.close(), a non-2xx status (with and without httpStatusErrors) and a
+// refused connection.
 //   SSE_CAT=path/to/sse_cat node selfcheck.mjs BASE_URL
 // Prints one line per failed expectation and exits 1 if any failed.
 import assert from 'node:assert/strict'
@@ -61,13 +62,20 @@ expect('method, headers and body reach the server', () => {
     assert.equal(JSON.parse(data.headers)['x-test'], 'a "b"')
 })
 
-expect('a non-2xx status reaches the error handler', () => {
+expect('a non-2xx status is a response, as in k6/x/sse', () => {
     const {res, seen} = run(`${base}/status/503?body=busy`)
     assert.equal(res.status, 503)
-    assert.deepEqual(seen.map((s) => s[0]), ['error'])
-    assert.match(seen[0][1], /503/)
-    assert.match(seen[0][1], /busy/)
-    assert.equal(res.error, seen[0][1])
+    assert.deepEqual(seen.map((s) => s[0]), ['open'])
+    assert.match(res.error, /503/)
+    assert.match(res.error, /busy/)
+    assert.equal(res.body, 'busy')
+})
+
+expect('httpStatusErrors sends a non-2xx status to the error handler', () => {
+    const {res, seen} = run(`${base}/status/503?body=busy`, {httpStatusErrors: true})
+    assert.deepEqual(seen.map((s) => s[0]), ['open', 'error'])
+    assert.match(seen[1][1], /503/)
+    assert.equal(res.error, seen[1][1])
 })
 
 expect('a refused connection reaches the error handler', () => {

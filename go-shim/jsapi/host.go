@@ -51,6 +51,9 @@ type Options struct {
 	BlockHostnames        []string          // hostnames or *.patterns
 	NoConnectionReuse     bool
 	NoVUConnectionReuse   bool
+	// MaxRedirects is k6's maxRedirects; nil leaves libsse's default (10,
+	// k6's too). The `redirects` param overrides it per request.
+	MaxRedirects *int64
 	// SystemTags lists the enabled k6 system tags ("url", "method",
 	// "status", "name", "expected_response", ...).
 	SystemTags map[string]bool

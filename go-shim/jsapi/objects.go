@@ -28,31 +28,34 @@ func (s *session) eventObject(e *streamapi.Event) *sobek.Object {
 // xk6-sse's, `e.error()` returns the message; kind and status are ours.
 func errorObject(rt *sobek.Runtime, err error) *sobek.Object {
 	o := rt.NewObject()
-	msg := err.Error()
-	kind := "io"
+	msg := scriptMessage(err.Error())
+	kind := streamapi.KindIO
 	status := 0
 	if e, ok := streamapi.AsError(err); ok {
-		kind = e.Kind.String()
+		kind = e.Kind
 		status = e.Status
 	}
 	_ = o.Set("error", func() string { return msg })
 	_ = o.Set("toString", func() string { return msg })
 	_ = o.Set("message", msg)
-	_ = o.Set("kind", kind)
+	_ = o.Set("kind", string(kind))
 	_ = o.Set("status", status)
 	return o
 }
 
 // responseObject is what sse.open returns: {url, status, headers, error}
-// as in xk6-sse, plus the k6-style timings of the request in ms.
+// as in xk6-sse, plus the first bytes of a non-2xx answer's body (as k6's
+// http response names it, `body`; empty otherwise) and the k6-style timings
+// of the request in ms.
 func responseObject(rt *sobek.Runtime, url string, status int, headers []streamapi.Header,
-	errMsg string, p phases,
+	errMsg, body string, p phases,
 ) *sobek.Object {
 	o := rt.NewObject()
 	_ = o.Set("url", url)
 	_ = o.Set("status", status)
 	_ = o.Set("headers", headerMap(headers))
 	_ = o.Set("error", errMsg)
+	_ = o.Set("body", body)
 	t := rt.NewObject()
 	_ = t.Set("blocked", p.blocked)
 	_ = t.Set("connecting", p.connecting)

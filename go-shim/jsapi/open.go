@@ -30,6 +30,8 @@ type session struct {
 	startNS   uint64
 	status    int
 	headers   []streamapi.Header
+	finalURL  string            // where redirects led, once the response is in
+	body      string            // first bytes of a non-2xx answer's body
 	lastNS    uint64            // receive time of the previous event, for sse_event_gap
 	evTags    map[string]string // tags of sse_* samples, built once: hosts may cache by identity
 	events    int
@@ -100,13 +102,12 @@ func (in *Instance) open(a *openArgs) sobek.Value {
 			// A non-2xx answer is a response, not a failed connection.
 			s.status = e.Status
 			s.callHandlers("open")
-			s.reportError(err)
-			return s.finish(true, "")
+			return s.statusAnswer(e)
 		}
 		return s.failOpen(err)
 	}
 	resp := stream.Response()
-	s.status, s.headers = resp.Status, resp.Headers
+	s.status, s.headers, s.finalURL = resp.Status, resp.Headers, resp.URL
 	s.setConnectionTags(resp)
 	if jar != nil && u != nil {
 		jar.SetCookies(u, setCookies(resp.Headers))
@@ -144,14 +145,16 @@ func (s *session) loop() sobek.Value {
 			if err == nil {
 				err = &streamapi.Error{Kind: streamapi.KindIO, Message: "stream failed"}
 			}
+			if err.Kind == streamapi.KindHTTPStatus && !successStatus(s.status) {
+				return s.statusAnswer(err)
+			}
 			s.reportError(err)
 			return s.finish(true, "")
 		case streamapi.End:
-			if s.status < 200 || s.status > 299 {
+			if !successStatus(s.status) {
 				// libsse did not read a non-2xx body as events; say why there were none.
-				s.reportError(&streamapi.Error{Kind: streamapi.KindHTTPStatus, Status: s.status,
+				return s.statusAnswer(&streamapi.Error{Kind: streamapi.KindHTTPStatus, Status: s.status,
 					Message: fmt.Sprintf("unexpected HTTP status %d", s.status)})
-				return s.finish(true, "")
 			}
 			return s.finish(false, "")
 		default: // Cancelled: the VU is stopping
@@ -218,15 +221,43 @@ func (s *session) reportError(err error) {
 	s.callHandlers("error", errorObject(s.rt, err))
 }
 
+func successStatus(status int) bool { return status >= 200 && status <= 299 }
+
+// statusAnswer ends a stream whose answer was a non-2xx status. As in
+// xk6-sse, the `error` handlers do not see it unless the script asked with
+// the httpStatusErrors param: scripts written for xk6-sse (its llm.js
+// among them) rethrow in their error handler, and a throw would skip the
+// rest of the iteration — its checks and its sleep — so a failing server
+// would be hammered. sse.open returns the status, the error message and the
+// first bytes of the body; the request counts as failed as k6 counts it
+// (any status outside 200–399).
+func (s *session) statusAnswer(e *streamapi.Error) sobek.Value {
+	if s.args.statusErrors {
+		s.reportError(e)
+	}
+	s.body = e.Body
+	return s.finish(!expectedStatus(s.status), e.Message)
+}
+
 // failOpen handles a request that got no response: the error handlers see
 // it, then it is thrown (k6 option throw) or returned in response.error.
 func (s *session) failOpen(err error) sobek.Value {
 	s.reportError(err)
 	s.finish(true, err.Error())
 	if s.opts.Throw {
-		panic(s.rt.NewGoError(err))
+		panic(s.rt.NewGoError(scriptError{err}))
 	}
-	return responseObject(s.rt, s.args.url, s.status, nil, err.Error(), phases{})
+	return s.response(nil, err.Error(), phases{})
+}
+
+// response builds what sse.open returns: the URL redirects led to (the
+// requested one until a response is in).
+func (s *session) response(headers []streamapi.Header, errMsg string, p phases) *sobek.Object {
+	url := s.args.url
+	if s.finalURL != "" {
+		url = s.finalURL
+	}
+	return responseObject(s.rt, url, s.status, headers, scriptMessage(errMsg), s.body, p)
 }
 
 // finish pushes the request's samples once and builds the response.
@@ -248,7 +279,7 @@ func (s *session) finish(failed bool, errMsg string) sobek.Value {
 		}
 		s.in.host.Emit(finalSamples(t, end, s.clock.time(endNS), s.status, failed, &s.tags, s.opts.SystemTags))
 	}
-	return responseObject(s.rt, s.args.url, s.status, s.headers, errMsg, p)
+	return s.response(s.headers, errMsg, p)
 }
 
 func setCookies(headers []streamapi.Header) []*http.Cookie {

@@ -3,6 +3,7 @@ package jsapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -165,7 +166,7 @@ func TestThrowInSetupPropagates(t *testing.T) {
 }
 
 func connRefused() *fakeStream {
-	return &fakeStream{openErr: &streamapi.Error{Kind: streamapi.KindConnect, Message: "connect 127.0.0.1:1: connection refused"},
+	return &fakeStream{openErr: &streamapi.Error{Kind: "connect", Message: "connect 127.0.0.1:1: connection refused"},
 		timings: streamapi.Timings{Start: 1_000_000}}
 }
 
@@ -212,22 +213,152 @@ func TestStreamErrorGoesToHandlerNotThrown(t *testing.T) {
 	}
 }
 
-func TestNon2xx(t *testing.T) {
+// non2xx is a stream whose answer was `status` with `body`, as libsse
+// reports it (response in, then a failed stream) or, viaOpenErr, as a
+// failed open.
+func non2xx(status int, body string, viaOpenErr bool) func() *fakeStream {
+	return func() *fakeStream {
+		e := &streamapi.Error{Kind: streamapi.KindHTTPStatus, Status: status, Body: body,
+			Message: fmt.Sprintf("HTTP %d: the server refused the stream (body: %s)", status, body)}
+		if viaOpenErr {
+			return &fakeStream{openErr: e}
+		}
+		return &fakeStream{resp: streamapi.Response{Status: status}, final: streamapi.Failed, err: e}
+	}
+}
+
+// The seed's llm.js, unchanged, against an overloaded server that answers
+// 429: as on xk6-sse, its rethrowing error handler is not called, so the
+// iteration goes on to its check and the code after it (its sleep), and
+// the failure shows in the check, res.status, res.error, res.body and
+// http_req_failed.
+func TestSeedLLMScriptOnA429RunsItsCheck(t *testing.T) {
 	for _, viaOpenErr := range []bool{false, true} {
-		e := newEnv(t, func() *fakeStream {
-			if viaOpenErr {
-				return &fakeStream{openErr: &streamapi.Error{Kind: streamapi.KindHTTPStatus, Status: 404, Message: "HTTP status 404"}}
-			}
-			return &fakeStream{resp: streamapi.Response{Status: 404}, final: streamapi.End}
-		})
+		e := newEnv(t, non2xx(429, `{"error":{"message":"rate limit"}}`, viaOpenErr))
 		e.host.opts.Throw = true // a status is an answer, never thrown
-		v := e.mustRun(`let k = ""; const r = sse.open("http://h/status/404", c => c.on('error', e => { k = e.kind + e.status })); r.status + "|" + k`)
-		if v.String() != "404|http_status404" {
-			t.Fatalf("viaOpenErr=%v: %s", viaOpenErr, v)
+		v := e.mustRun(`
+			const checks = {}; let handlerCalls = 0, afterCheck = false
+			const check = (res, sets) => { for (const k in sets) checks[k] = sets[k](res) }
+			const console = {log: () => {}}
+			const params = {method: 'POST', body: JSON.stringify({stream: true})}
+			const res = sse.open("http://h/v1/chat/completions", params, function (client) {
+				client.on('event', function (event) { JSON.parse(event.data) })
+				client.on('error', function (e) {
+					handlerCalls++
+					console.log('An unexpected error occurred: ', e.error());
+					throw e;
+				})
+			})
+			check(res, {'success completion': (r) => r.status === 200})
+			afterCheck = true // the seed sleeps here
+			JSON.stringify({checks, handlerCalls, afterCheck, status: res.status,
+				error: res.error.includes("429"), body: res.body})`)
+		want := `{"checks":{"success completion":false},"handlerCalls":0,"afterCheck":true,"status":429,` +
+			`"error":true,"body":"{\"error\":{\"message\":\"rate limit\"}}"}`
+		if v.String() != want {
+			t.Fatalf("viaOpenErr=%v:\ngot  %s\nwant %s", viaOpenErr, v, want)
 		}
 		f := e.samplesOf(MetricHTTPReqFailed)
-		if len(f) != 1 || f[0].Value != 1 || f[0].Tags["status"] != "404" {
+		if len(f) != 1 || f[0].Value != 1 || f[0].Tags["status"] != "429" || f[0].Tags["expected_response"] != "false" {
 			t.Fatalf("http_req_failed %+v", f)
+		}
+	}
+}
+
+// Scripts that want non-2xx answers in their error handlers ask for them.
+func TestHTTPStatusErrorsParamSendsNon2xxToTheErrorHandlers(t *testing.T) {
+	for _, viaOpenErr := range []bool{false, true} {
+		e := newEnv(t, non2xx(503, "busy", viaOpenErr))
+		v := e.mustRun(`let k = ""; const r = sse.open("http://h/", {httpStatusErrors: true},
+			c => c.on('error', e => { k = e.kind + e.status })); r.status + "|" + k + "|" + r.body`)
+		if v.String() != "503|http_status503|busy" {
+			t.Fatalf("viaOpenErr=%v: %s", viaOpenErr, v)
+		}
+		// A handler that rethrows then ends the iteration, as asked.
+		_, err := e.run(`sse.open("http://h/", {httpStatusErrors: true}, c => c.on('error', e => { throw e }))`)
+		if err == nil || !strings.Contains(err.Error(), "503") {
+			t.Fatalf("viaOpenErr=%v: the rethrow must reach the script: %v", viaOpenErr, err)
+		}
+	}
+}
+
+// A 3xx that was not followed (max redirects reached, no Location) is the
+// answer; k6 counts 3xx as expected, so the request is not failed.
+func TestAnUnfollowedRedirectIsAnAnswerNotAFailure(t *testing.T) {
+	e := newEnv(t, non2xx(302, "", false))
+	v := e.mustRun(`let n = 0; const r = sse.open("http://h/", c => c.on('error', () => n++)); r.status + "|" + n`)
+	if v.String() != "302|0" {
+		t.Fatal(v.String())
+	}
+	if f := e.samplesOf(MetricHTTPReqFailed); len(f) != 1 || f[0].Value != 0 {
+		t.Fatalf("http_req_failed %+v", f)
+	}
+}
+
+// The old path: a stream that ends cleanly after a non-2xx status.
+func TestNon2xxThatEndsWithoutAnError(t *testing.T) {
+	e := newEnv(t, func() *fakeStream { return &fakeStream{resp: streamapi.Response{Status: 404}, final: streamapi.End} })
+	v := e.mustRun(`let n = 0; const r = sse.open("http://h/", c => c.on('error', () => n++)); r.status + "|" + n + "|" + r.error`)
+	if v.String() != "404|0|unexpected HTTP status 404" {
+		t.Fatal(v.String())
+	}
+}
+
+func TestRedirectsParamOptionAndFinalURL(t *testing.T) {
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(1)()
+		s.resp.URL = "http://h/final"
+		return s
+	})
+	limit := int64(3)
+	e.host.opts.MaxRedirects = &limit
+	v := e.mustRun(`const a = sse.open("http://h/start", c => {}); const b = sse.open("http://h/start", {redirects: 0}, c => {});
+		a.url + "|" + b.url`)
+	if v.String() != "http://h/final|http://h/final" {
+		t.Fatal(v.String())
+	}
+	if !strings.Contains(string(e.transport.defaults), `"max_redirects":3`) {
+		t.Fatalf("k6 maxRedirects must reach the client defaults: %s", e.transport.defaults)
+	}
+	if _, has := e.transport.requests[0]["max_redirects"]; has {
+		t.Fatal("no redirects param, no per-request key")
+	}
+	if e.transport.requests[1]["max_redirects"] != float64(0) {
+		t.Fatalf("redirects: 0 → max_redirects 0: %v", e.transport.requests[1])
+	}
+	if d := e.samplesOf(MetricHTTPReqDuration)[0]; d.Tags["url"] != "http://h/start" {
+		t.Fatalf("the url tag stays the requested URL: %v", d.Tags)
+	}
+	if _, err := e.run(`sse.open("http://h/", {redirects: -1}, c => {})`); err == nil ||
+		!strings.Contains(err.Error(), "invalid sse.open() redirects") {
+		t.Fatalf("negative redirects: %v", err)
+	}
+}
+
+// libsse names its options as its request JSON does; scripts read them as
+// their sse.open params.
+func TestErrorMessagesNameTheScriptsParams(t *testing.T) {
+	msg := "a line of the event stream is longer than 1024 bytes; raise max_line_bytes if this is expected"
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(0)()
+		s.final = streamapi.Failed
+		s.err = &streamapi.Error{Kind: "limit_exceeded", Message: msg}
+		return s
+	})
+	v := e.mustRun(`let m = "", k = ""; sse.open("http://h/", c => c.on('error', e => { m = e.error(); k = e.kind })); k + "|" + m`)
+	want := "limit_exceeded|a line of the event stream is longer than 1024 bytes; raise maxLineBytes if this is expected"
+	if v.String() != want {
+		t.Fatalf("got %s\nwant %s", v, want)
+	}
+	for in, out := range map[string]string{
+		"no data for idle_timeout_ms (5 ms)":         "no data for idleTimeout (5 ms)",
+		"ran longer than total_timeout_ms (9 ms)":    "ran longer than timeout (9 ms)",
+		"raise max_event_bytes; see max_redirects":   "raise maxEventBytes; see redirects (k6 option maxRedirects)",
+		"connect_timeout_ms and header_timeout_ms":   "connectTimeout and headerTimeout",
+		"decompress and queue_capacity are separate": "decompress and queueCapacity are separate",
+	} {
+		if got := scriptMessage(in); got != out {
+			t.Fatalf("scriptMessage(%q) = %q, want %q", in, got, out)
 		}
 	}
 }
@@ -254,7 +385,7 @@ func TestTimeoutErrorReachesHandler(t *testing.T) {
 	e := newEnv(t, func() *fakeStream {
 		s := okStream(1)()
 		s.final = streamapi.Failed
-		s.err = &streamapi.Error{Kind: streamapi.KindTotalTimeout, Message: "total timeout of 100ms reached"}
+		s.err = &streamapi.Error{Kind: "total_timeout", Message: "total timeout of 100ms reached"}
 		return s
 	})
 	v := e.mustRun(`let k = ""; sse.open("http://h/", {timeout: "100ms"}, c => c.on('error', e => { k = e.kind })); k`)

@@ -21,6 +21,9 @@ type openArgs struct {
 	tags    map[string]string
 	jar     sobek.Value // undefined = the VU's default jar
 	extra   map[string]any
+	// statusErrors: non-2xx answers go to the `error` handlers too
+	// (param httpStatusErrors; off by default, as xk6-sse never did it).
+	statusErrors bool
 }
 
 // libsse options added by this module, as sse.open params (camelCase) →
@@ -38,10 +41,13 @@ var extraParams = map[string]struct {
 	"maxEventBytes":  {"max_event_bytes", positiveInt},
 	"queueCapacity":  {"queue_capacity", positiveInt},
 	"decompress":     {"decompress", boolean},
+	"redirects":      {"max_redirects", nonNegativeInt},
 }
 
 // knownParams are the keys parseParams understands besides extraParams.
-var knownParams = map[string]bool{"method": true, "body": true, "headers": true, "tags": true, "jar": true}
+var knownParams = map[string]bool{
+	"method": true, "body": true, "headers": true, "tags": true, "jar": true, "httpStatusErrors": true,
+}
 
 func parseOpenArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown func(string)) (*openArgs, error) {
 	if len(args) < 2 || len(args) > 3 {
@@ -101,6 +107,8 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 			a.tags = tags
 		case "jar":
 			a.jar = v
+		case "httpStatusErrors":
+			a.statusErrors = v.ToBoolean()
 		}
 	}
 	return nil
@@ -170,6 +178,15 @@ func positiveInt(v sobek.Value) (any, error) {
 	return n, nil
 }
 
+// nonNegativeInt takes 0 too (redirects: 0 follows none).
+func nonNegativeInt(v sobek.Value) (any, error) {
+	n := v.ToInteger()
+	if n < 0 {
+		return nil, fmt.Errorf("must be 0 or more, got %s", v.String())
+	}
+	return n, nil
+}
+
 func boolean(v sobek.Value) (any, error) { return v.ToBoolean(), nil }
 
 // requestJSON builds the libsse request options of one stream.
@@ -233,6 +250,9 @@ func clientDefaults(o Options) map[string]any {
 	}
 	if o.NoConnectionReuse {
 		d["no_connection_reuse"] = true
+	}
+	if o.MaxRedirects != nil {
+		d["max_redirects"] = *o.MaxRedirects
 	}
 	return d
 }

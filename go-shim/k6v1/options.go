@@ -56,6 +56,9 @@ func mapOptions(o lib.Options, warnf func(string, ...any)) jsapi.Options {
 	if o.BlockedHostnames.Valid {
 		out.BlockHostnames = o.BlockedHostnames.Source()
 	}
+	if o.MaxRedirects.Valid {
+		out.MaxRedirects = &o.MaxRedirects.Int64
+	}
 	return out
 }
 

@@ -1,6 +1,8 @@
 package libsse_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -136,13 +138,51 @@ func TestJSConnectionRefusedReachesErrorHandler(t *testing.T) {
 	}
 }
 
-func TestJSNon2xx(t *testing.T) {
+// The seed's llm.js handler shape (it rethrows) on a server that answers
+// 429: the handler is not called, the iteration reaches its check, and
+// status, error, body and http_req_failed tell what happened. With
+// httpStatusErrors the handler sees it.
+func TestJSNon2xxAnswerLetsTheIterationGoOn(t *testing.T) {
 	h, _ := vu(t)
 	v := run(t, h, `
+		let calls = 0, checked = null;
+		const r = sse.open(BASE + "/status/429?body=rate%20limit", {method: 'POST', body: '{}'}, function (client) {
+			client.on('error', function (e) { calls++; throw e; })
+		})
+		checked = r.status === 200
+		JSON.stringify([r.status, calls, checked, r.error.includes("429"), r.body])`)
+	if v.String() != `[429,0,false,true,"rate limit"]` {
+		t.Fatal(v.String())
+	}
+	if f := h.Samples(jsapi.MetricHTTPReqFailed); len(f) != 1 || f[0].Value != 1 {
+		t.Fatalf("http_req_failed %+v", f)
+	}
+	v = run(t, h, `
 		let seen = "";
-		const r = sse.open(BASE + "/status/404?body=nope", c => c.on('error', e => { seen = e.kind + e.status }))
-		r.status + "|" + seen`)
+		const r2 = sse.open(BASE + "/status/404?body=nope", {httpStatusErrors: true}, c => c.on('error', e => { seen = e.kind + e.status }))
+		r2.status + "|" + seen`)
 	if v.String() != "404|http_status404" {
+		t.Fatal(v.String())
+	}
+}
+
+// A redirect in front of the stream is followed (k6's default of 10), and
+// res.url is where it led; redirects: 0 makes the 302 the answer.
+func TestJSRedirectIsFollowed(t *testing.T) {
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, server.URL+"/events?count=3", http.StatusFound)
+	}))
+	t.Cleanup(front.Close)
+	h, _ := vu(t)
+	if err := h.RT.Set("FRONT", front.URL); err != nil {
+		t.Fatal(err)
+	}
+	v := run(t, h, `
+		let n = 0;
+		const r = sse.open(FRONT + "/old", c => c.on('event', () => n++))
+		const off = sse.open(FRONT + "/old", {redirects: 0}, c => {})
+		JSON.stringify([r.status, n, r.url === BASE + "/events?count=3", off.status, off.url === FRONT + "/old"])`)
+	if v.String() != `[200,3,true,302,true]` {
 		t.Fatal(v.String())
 	}
 }

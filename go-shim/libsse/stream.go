@@ -115,7 +115,7 @@ func (st *Stream) WaitOpen(ctx context.Context) error {
 		st.err = e
 		return e
 	}
-	return &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: open failed: " + resultName(r)}
+	return failure(int(r))
 }
 
 func (st *Stream) readResponse() {
@@ -129,6 +129,9 @@ func (st *Stream) readResponse() {
 	}
 	if C.sse_stream_http_version(st.s, &text) == C.SSE_OK {
 		st.resp.Proto = goBytes(text)
+	}
+	if C.sse_stream_url(st.s, &text) == C.SSE_OK {
+		st.resp.URL = goBytes(text)
 	}
 	n := int(C.sse_stream_header_count(st.s))
 	st.resp.Headers = make([]streamapi.Header, 0, n)
@@ -182,11 +185,11 @@ func (st *Stream) Next(ctx context.Context, out []streamapi.Event) (int, streama
 		st.err = copyError(C.sse_stream_error(st.s))
 		runtime.KeepAlive(st)
 		if st.err == nil {
-			st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: stream failed"}
+			st.err = failure(int(r))
 		}
 		return 0, streamapi.Failed
 	default:
-		st.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "libsse: " + resultName(r)}
+		st.err = failure(int(r))
 		return 0, streamapi.Failed
 	}
 }

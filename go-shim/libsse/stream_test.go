@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -137,12 +138,41 @@ func TestNon2xxIsAStreamError(t *testing.T) {
 	}
 }
 
+// A stream cancelled before its headers reports the cancellation, with
+// the kind libsse names.
+func TestCancelBeforeHeadersIsCancelled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := make(chan net.Conn, 1)
+	go func() {
+		if conn, err := ln.Accept(); err == nil {
+			held <- conn // accepted, never answered
+		}
+		close(held)
+	}()
+	s := start(t, newClient(t), map[string]any{"url": "http://" + ln.Addr().String() + "/"})
+	if conn, ok := <-held; ok {
+		defer conn.Close()
+	}
+	s.Cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = s.WaitOpen(ctx)
+	e, ok := streamapi.AsError(err)
+	if !ok || e.Kind != streamapi.KindCancelled {
+		t.Fatalf("got %v (%+v)", err, e)
+	}
+}
+
 func TestConnectionRefused(t *testing.T) {
 	c := newClient(t)
 	s := start(t, c, map[string]any{"url": "http://127.0.0.1:1/events"})
 	err := s.WaitOpen(context.Background())
 	e, ok := streamapi.AsError(err)
-	if !ok || e.Kind != streamapi.KindConnect || e.Message == "" {
+	if !ok || e.Kind != "connect" || e.Message == "" {
 		t.Fatalf("got %v", err)
 	}
 }

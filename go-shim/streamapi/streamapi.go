@@ -60,13 +60,16 @@ const (
 	Cancelled
 )
 
-// Header is one response header line, in the order received.
+// Header is one response header line. libsse groups headers by name:
+// names in the order each first arrived, a repeated name's values together
+// in the order received.
 type Header struct {
 	Name, Value string
 }
 
 // Response is the status line and headers, and the connection it came on.
 type Response struct {
+	URL         string // the request's URL as given or, after redirects, where they led
 	Status      int
 	Headers     []Header
 	EventStream bool
@@ -93,41 +96,20 @@ type Timings struct {
 	ReusedConnection                                  bool
 }
 
-// ErrorKind classifies failures like libsse's sse_error_kind.
-type ErrorKind int
+// ErrorKind is the snake_case name of a failure's kind ("connect",
+// "http_status", ...), as libsse names it: the binding reads the names
+// through the C ABI (sse_error_kind_name), so Go keeps no copy of libsse's
+// table. Scripts see it as error.kind.
+type ErrorKind string
 
-// Error kinds, same numbers as sse_error_kind in include/sse.h.
+// The kinds Go code itself branches on or reports; the binding's tests
+// check each against libsse's name for its C value.
 const (
-	KindNone ErrorKind = iota
-	KindInvalidRequest
-	KindDNS
-	KindConnect
-	KindTLS
-	KindConnectTimeout
-	KindHeaderTimeout
-	KindIdleTimeout
-	KindTotalTimeout
-	KindHTTPStatus
-	KindProtocol
-	KindLimitExceeded
-	KindCancelled
-	KindDenied
-	KindIO
+	KindHTTPStatus ErrorKind = "http_status" // a non-2xx answer; see Error.Status and Error.Body
+	KindIO         ErrorKind = "io"          // a failure that names no other kind
+	KindCancelled  ErrorKind = "cancelled"   // the stream was cancelled
+	KindInternal   ErrorKind = "internal"    // a bug in libsse or the binding
 )
-
-var kindNames = [...]string{
-	"none", "invalid_request", "dns", "connect", "tls", "connect_timeout",
-	"header_timeout", "idle_timeout", "total_timeout", "http_status",
-	"protocol", "limit_exceeded", "cancelled", "denied", "io",
-}
-
-// String is the snake_case name scripts see in error.kind.
-func (k ErrorKind) String() string {
-	if k >= 0 && int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return "unknown"
-}
 
 // Error is a libsse failure copied into Go memory.
 type Error struct {

@@ -146,8 +146,5 @@ fn feed(parser: &mut Parser, chunk: Bytes, at: u64, outbox: &mut Outbox) -> Resu
 }
 
 fn limit_error(e: crate::parser::ParseError) -> Error {
-    Error::new(
-        ErrorKind::LimitExceeded,
-        format!("event stream: {e} (raise max_line_bytes / max_event_bytes if this is expected)"),
-    )
+    Error::new(ErrorKind::LimitExceeded, e.to_string())
 }

@@ -30,7 +30,7 @@ pub(crate) fn check_host(route: &Route) -> Result<(), Error> {
         return Err(Error::new(
             ErrorKind::Denied,
             format!(
-                "host {} is denied by deny_hosts pattern {p:?}",
+                "host {} is denied by deny_hosts pattern \"{p}\"",
                 route.target.host
             ),
         ));

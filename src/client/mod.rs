@@ -9,6 +9,7 @@
 mod body;
 mod connect;
 mod gzip;
+mod host_pattern;
 mod io;
 mod notice;
 pub mod options;
@@ -19,6 +20,7 @@ mod queue;
 mod queue_tests;
 mod reader;
 mod reconnect;
+mod redirect;
 mod request;
 mod response;
 mod route;
@@ -41,6 +43,7 @@ pub use response::Response;
 pub use stream::{Delivered, Drain, Next, Stream};
 
 use crate::error::Error;
+use crate::parser::Limits;
 use crate::timing::TimingCells;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,8 +52,6 @@ use std::time::Duration;
 
 const DEFAULT_QUEUE: usize = 1024;
 const DEFAULT_ERROR_BODY: usize = 64 * 1024;
-const DEFAULT_MAX_LINE: usize = 1024 * 1024;
-const DEFAULT_MAX_EVENT: usize = 4 * 1024 * 1024;
 
 pub(crate) struct ClientInner {
     defaults: Options,
@@ -128,8 +129,8 @@ impl Client {
                 .map(|ms| (start_instant + Duration::from_millis(ms), ms)),
             reuse: !opts.no_connection_reuse.unwrap_or(false),
             decompress: opts.decompress.unwrap_or(true),
-            max_line: to_usize(opts.max_line_bytes, DEFAULT_MAX_LINE),
-            max_event: to_usize(opts.max_event_bytes, DEFAULT_MAX_EVENT),
+            max_line: to_usize(opts.max_line_bytes, Limits::DEFAULT_MAX_LINE),
+            max_event: to_usize(opts.max_event_bytes, Limits::DEFAULT_MAX_EVENT),
             error_body_bytes: to_usize(opts.error_body_bytes, DEFAULT_ERROR_BODY),
         };
         let shared = Arc::new(queue::Queue::new(capacity));
@@ -137,13 +138,14 @@ impl Client {
         let reconnect = reconnect::Policy::from_setting(opts.reconnect.as_ref()).map(|policy| {
             // Jitter differs per stream: the address tells streams apart.
             let seed = start_ns ^ (Arc::as_ptr(&shared) as u64);
-            reconnect::Reconnect::new(policy, seed, &request)
+            reconnect::Reconnect::new(policy, seed, &request, &opts)
         });
         let task = task::Task {
             shared: shared.clone(),
             client: self.inner.clone(),
             route,
             request: Some(request),
+            redirects: redirect::Redirects::new(opts),
             settings,
             reconnect,
         };

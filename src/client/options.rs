@@ -232,6 +232,8 @@ pub struct Options {
     #[serde(default, deserialize_with = "positive_u64")]
     pub queue_capacity: Option<u64>,
     pub error_body_bytes: Option<u64>,
+    /// Redirects followed before a 3xx is the answer; 0 = none.
+    pub max_redirects: Option<u64>,
     /// Reconnect after the stream ends or its connection fails.
     #[serde(default, deserialize_with = "reconnect_setting")]
     pub reconnect: Option<ReconnectSetting>,
@@ -325,6 +327,7 @@ impl Options {
             max_event_bytes: pick(&self.max_event_bytes, &base.max_event_bytes),
             queue_capacity: pick(&self.queue_capacity, &base.queue_capacity),
             error_body_bytes: pick(&self.error_body_bytes, &base.error_body_bytes),
+            max_redirects: pick(&self.max_redirects, &base.max_redirects),
             reconnect,
         }
     }

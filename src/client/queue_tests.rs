@@ -40,6 +40,7 @@ fn outbox(range: std::ops::Range<u64>) -> Outbox {
 
 fn response() -> Response {
     Response {
+        url: "http://127.0.0.1/".into(),
         status: 200,
         version: http::Version::HTTP_11,
         headers: Vec::new(),

@@ -11,10 +11,13 @@
 //! failed attempts in a row.
 
 use super::notice::{Notice, NoticeKind};
+use super::options::Options;
 use super::options::ReconnectSetting;
 use super::queue::Outbox;
+use super::redirect::Redirects;
 use super::request::RequestTemplate;
 use super::response::Response;
+use super::route;
 use super::task::Task;
 use crate::error::{Error, ErrorKind};
 use crate::parser::{Parser, Text};
@@ -111,6 +114,10 @@ pub(crate) struct Reconnect {
     /// Bytes read and written by the connections before the current one.
     pub carried: (u64, u64),
     rng: u64,
+    /// The request as given and its options: each attempt starts from
+    /// them, following redirects afresh (as browsers reconnect to the
+    /// `EventSource`'s URL).
+    origin: (RequestTemplate, Options),
     /// The request's own `Last-Event-ID`, sent until the stream sets an ID.
     own_last_event_id: Option<HeaderValue>,
     /// The stream has set an ID: from then on the header follows it (an
@@ -119,12 +126,18 @@ pub(crate) struct Reconnect {
 }
 
 impl Reconnect {
-    pub fn new(policy: Policy, seed: u64, request: &RequestTemplate) -> Box<Reconnect> {
+    pub fn new(
+        policy: Policy,
+        seed: u64,
+        request: &RequestTemplate,
+        opts: &Options,
+    ) -> Box<Reconnect> {
         Box::new(Reconnect {
             policy,
             outage: None,
             carried: (0, 0),
             rng: seed,
+            origin: (request.clone(), opts.clone()),
             own_last_event_id: request.headers.get(LAST_EVENT_ID).cloned(),
             ids_seen: false,
         })
@@ -215,25 +228,28 @@ impl Task {
         }
     }
 
-    /// The next request carries the last event ID (until the stream sets
-    /// one: the request's own `Last-Event-ID`, if it had one), which is
-    /// returned; the timings of the previous connection are cleared.
+    /// The next attempt: the request as given (redirects are followed
+    /// afresh), carrying the last event ID (until the stream sets one: the
+    /// request's own `Last-Event-ID`, if it had one), which is returned;
+    /// the timings of the previous connection are cleared.
     fn prepare_attempt(&mut self, last_event_id: &Text) -> Result<Text, Error> {
-        let own = match self.reconnect.as_mut() {
-            Some(rc) => {
-                rc.ids_seen |= !last_event_id.is_empty();
-                (!rc.ids_seen)
-                    .then(|| rc.own_last_event_id.clone())
-                    .flatten()
-            }
-            None => None,
-        };
-        let request = self.request.as_mut().ok_or_else(|| {
-            Error::new(
+        let Some(rc) = self.reconnect.as_mut() else {
+            return Err(Error::new(
                 ErrorKind::Internal,
-                "internal error: the request is gone before a reconnect",
-            )
-        })?;
+                "internal error: a reconnect without its settings",
+            ));
+        };
+        rc.ids_seen |= !last_event_id.is_empty();
+        let own = (!rc.ids_seen)
+            .then(|| rc.own_last_event_id.clone())
+            .flatten();
+        let (first, opts) = &rc.origin;
+        let redirected = self.request.as_ref().is_none_or(|r| r.url != first.url);
+        if redirected {
+            self.route = route::plan(opts, |t, v| self.client.tls_config(t, v))?;
+        }
+        self.redirects = Redirects::new(opts.clone());
+        let request = self.request.insert(first.clone());
         // An ID is valid UTF-8 without NUL, CR or LF; one with another
         // control character cannot go in a header (browsers' fetch refuses
         // it too): then no header is sent.

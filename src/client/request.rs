@@ -1,5 +1,6 @@
-//! The request as built once in `Client::start` (method, headers, body),
-//! turned into an `http::Request` per attempt.
+//! The request as built once in `Client::start` (URL, method, headers,
+//! body), turned into an `http::Request` per attempt; a redirect changes it
+//! for the next hop (see `redirect.rs`).
 
 use super::options::Options;
 use super::pool::ReqBody;
@@ -13,6 +14,8 @@ const DEFAULT_USER_AGENT: &str = concat!("libsse/", env!("CARGO_PKG_VERSION"));
 
 #[derive(Clone, Debug)]
 pub(crate) struct RequestTemplate {
+    /// The URL this request goes to, as given (or as a redirect resolved it).
+    pub url: String,
     pub method: Method,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -63,6 +66,7 @@ impl RequestTemplate {
             (None, None) => Bytes::new(),
         };
         Ok(RequestTemplate {
+            url: opts.url.clone().unwrap_or_default(),
             method,
             headers,
             body,

@@ -5,9 +5,14 @@ use std::net::SocketAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
+    /// The URL that gave this response: the request's, or where its
+    /// redirects led.
+    pub url: String,
     pub status: u16,
     pub version: Version,
-    /// In the order received; names lowercase.
+    /// Names lowercase, grouped by name: names in the order each first
+    /// arrived, a repeated name's values together in the order received
+    /// (how `http::HeaderMap` keeps them).
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// `Content-Type` is `text/event-stream` (parameters ignored). A 2xx
     /// without it is still parsed; this flag lets the caller decide.
@@ -21,6 +26,7 @@ impl Response {
     pub(crate) fn from_parts(
         parts: &http::response::Parts,
         remote_addr: Option<SocketAddr>,
+        url: String,
     ) -> Response {
         let headers: Vec<(HeaderName, HeaderValue)> = parts
             .headers
@@ -41,6 +47,7 @@ impl Response {
             .and_then(|v| v.split(';').next())
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/event-stream"));
         Response {
+            url,
             status: parts.status.as_u16(),
             version: parts.version,
             headers,

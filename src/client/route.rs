@@ -2,6 +2,7 @@
 //! overrides, the proxy, the TLS configuration and the pool key. Computed
 //! synchronously in `Client::start`, so option errors surface at once.
 
+use super::host_pattern::{most_specific, HostPattern};
 use super::options::{HttpVersionPref, Options, ProxySetting, TlsOptions};
 use crate::error::{Error, ErrorKind};
 use ipnet::IpNet;
@@ -51,7 +52,7 @@ pub(crate) struct Route {
     pub proxy: Option<ProxyTarget>,
     pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
     pub deny_ips: Vec<IpNet>,
-    pub deny_hosts: Vec<String>,
+    pub deny_hosts: Vec<HostPattern>,
     pub version: HttpVersionPref,
     pub key: PoolKey,
 }
@@ -100,14 +101,26 @@ pub(crate) fn parse_target(url: &str) -> Result<Target, Error> {
     })
 }
 
+/// The `hosts` entry for `target`: keys are host patterns, optionally with
+/// a port (`name:port`, as k6 allows), values `ip` or `ip:port`. As in k6,
+/// keys naming the target's port are tried before keys without a port, and
+/// within each the most specific pattern wins.
 fn host_override(opts: &Options, target: &Target) -> Result<Option<SocketAddr>, Error> {
     let Some(hosts) = &opts.hosts else {
         return Ok(None);
     };
-    let Some((name, value)) = hosts
+    let keys: Vec<(Option<u16>, HostPattern, &String, &String)> = hosts
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(&target.host))
-    else {
+        .map(|(key, value)| {
+            let (name, port) = split_key_port(key);
+            (port, HostPattern::parse(name), key, value)
+        })
+        .collect();
+    let with_port = keys.iter().filter(|k| k.0 == Some(target.port));
+    let without_port = keys.iter().filter(|k| k.0.is_none());
+    let found = most_specific(&target.host, with_port.map(|k| (&k.1, (k.2, k.3))))
+        .or_else(|| most_specific(&target.host, without_port.map(|k| (&k.1, (k.2, k.3)))));
+    let Some((name, value)) = found else {
         return Ok(None);
     };
     let v = value.trim();
@@ -120,6 +133,19 @@ fn host_override(opts: &Options, target: &Target) -> Result<Option<SocketAddr>, 
     Err(Error::invalid(format!(
         "hosts[{name:?}]: {value:?} is not an IP or IP:port"
     )))
+}
+
+/// `name:port` → (`name`, port); a key without a port, or an IPv6 address,
+/// is all name.
+fn split_key_port(key: &str) -> (&str, Option<u16>) {
+    if let Some((name, port)) = key.rsplit_once(':') {
+        if !name.contains(':') || name.starts_with('[') {
+            if let Ok(port) = port.parse::<u16>() {
+                return (strip_brackets(name), Some(port));
+            }
+        }
+    }
+    (key, None)
 }
 
 fn parse_deny_ips(opts: &Options) -> Result<Vec<IpNet>, Error> {
@@ -135,20 +161,9 @@ fn parse_deny_ips(opts: &Options) -> Result<Vec<IpNet>, Error> {
     Ok(out)
 }
 
-/// `*.example.com` matches any subdomain of example.com; other patterns
-/// match the host exactly (case-insensitive).
-pub(crate) fn host_denied(patterns: &[String], host: &str) -> Option<String> {
-    for p in patterns {
-        let p_l = p.trim().to_ascii_lowercase();
-        let hit = match p_l.strip_prefix("*.") {
-            Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}")),
-            None => host == p_l,
-        };
-        if hit {
-            return Some(p.clone());
-        }
-    }
-    None
+/// The first `deny_hosts` pattern matching `host`, if any.
+pub(crate) fn host_denied<'a>(patterns: &'a [HostPattern], host: &str) -> Option<&'a HostPattern> {
+    patterns.iter().find(|p| p.matches(host))
 }
 
 fn env_any(names: &[&str]) -> Option<String> {
@@ -157,18 +172,27 @@ fn env_any(names: &[&str]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
 }
 
-/// NO_PROXY: comma list of hosts, `.suffix` / `suffix` for domains, `*` for all.
-fn no_proxy_matches(list: &str, host: &str) -> bool {
+/// `NO_PROXY`, with the rules of Go's `http.ProxyFromEnvironment` (what
+/// xk6-sse and k6 use): a comma list of entries; `*` alone exempts every
+/// host; `example.com` exempts it and its subdomains; `.example.com` and
+/// `*.example.com` its subdomains only; an entry may end in `:port`, then
+/// only that port is exempt.
+fn no_proxy_matches(list: &str, host: &str, port: u16) -> bool {
     list.split(',')
         .map(str::trim)
         .filter(|e| !e.is_empty())
-        .any(|e| {
-            if e == "*" {
+        .any(|entry| {
+            if entry == "*" {
                 return true;
             }
-            let e = e.split(':').next().unwrap_or(e).to_ascii_lowercase();
-            let e = e.trim_start_matches("*.").trim_start_matches('.');
-            host == e || host.ends_with(&format!(".{e}"))
+            let (name, entry_port) = split_key_port(entry);
+            if entry_port.is_some_and(|p| p != port) {
+                return false;
+            }
+            let name = name.strip_prefix('*').unwrap_or(name);
+            let subdomains = HostPattern::parse(&format!("*.{}", name.trim_start_matches('.')));
+            subdomains.matches(host)
+                || (!name.starts_with('.') && HostPattern::parse(name).matches(host))
         })
 }
 
@@ -224,7 +248,7 @@ fn proxy_for(opts: &Options, target: &Target) -> Result<Option<ProxyTarget>, Err
             };
             let Some(url) = url else { return Ok(None) };
             if let Some(np) = env_any(&["NO_PROXY", "no_proxy"]) {
-                if no_proxy_matches(&np, &target.host) {
+                if no_proxy_matches(&np, &target.host, target.port) {
                     return Ok(None);
                 }
             }
@@ -241,6 +265,16 @@ pub(crate) fn plan(
         .url
         .as_deref()
         .ok_or_else(|| Error::invalid("options: `url` is required"))?;
+    plan_url(opts, url, tls_config)
+}
+
+/// The route to `url` under `opts` (whose own `url` is not used): a
+/// redirect's next hop.
+pub(crate) fn plan_url(
+    opts: &Options,
+    url: &str,
+    tls_config: impl Fn(&TlsOptions, HttpVersionPref) -> Result<Arc<rustls::ClientConfig>, Error>,
+) -> Result<Route, Error> {
     let target = parse_target(url)?;
     let dial = host_override(opts, &target)?;
     let proxy = proxy_for(opts, &target)?;
@@ -279,7 +313,12 @@ pub(crate) fn plan(
         proxy,
         tls,
         deny_ips: parse_deny_ips(opts)?,
-        deny_hosts: opts.deny_hosts.clone().unwrap_or_default(),
+        deny_hosts: opts
+            .deny_hosts
+            .iter()
+            .flatten()
+            .map(|p| HostPattern::parse(p))
+            .collect(),
         version,
         key,
     })
@@ -291,7 +330,10 @@ mod tests {
 
     #[test]
     fn wildcard_deny_matches_subdomains_only() {
-        let p = vec!["*.example.com".to_string(), "exact.org".to_string()];
+        let p: Vec<HostPattern> = ["*.example.com", "exact.org"]
+            .iter()
+            .map(|s| HostPattern::parse(s))
+            .collect();
         assert!(host_denied(&p, "a.example.com").is_some());
         assert!(host_denied(&p, "example.com").is_none());
         assert!(host_denied(&p, "exact.org").is_some());
@@ -299,11 +341,64 @@ mod tests {
     }
 
     #[test]
-    fn no_proxy_suffixes() {
-        assert!(no_proxy_matches("localhost, .corp.net", "a.corp.net"));
-        assert!(no_proxy_matches("corp.net", "corp.net"));
-        assert!(!no_proxy_matches("corp.net", "notcorp.net"));
-        assert!(no_proxy_matches("*", "x"));
+    fn no_proxy_follows_go_rules() {
+        // (list, host, port, exempt)
+        let rows: &[(&str, &str, u16, bool)] = &[
+            ("localhost, .corp.net", "a.corp.net", 80, true),
+            (".corp.net", "corp.net", 80, false),
+            ("*.corp.net", "corp.net", 80, false),
+            ("*.corp.net", "a.corp.net", 80, true),
+            ("corp.net", "corp.net", 80, true),
+            ("corp.net", "a.b.corp.net", 80, true),
+            ("corp.net", "notcorp.net", 80, false),
+            ("corp.net:8080", "corp.net", 8080, true),
+            ("corp.net:8080", "corp.net", 80, false),
+            ("*", "x", 1, true),
+            ("10.0.0.1", "10.0.0.1", 80, true),
+            ("10.0.0.1", "10.0.0.10", 80, false),
+        ];
+        for &(list, host, port, want) in rows {
+            assert_eq!(
+                no_proxy_matches(list, host, port),
+                want,
+                "NO_PROXY={list:?} host {host}:{port}"
+            );
+        }
+    }
+
+    fn hosts_target(url: &str, hosts: &[(&str, &str)]) -> Option<SocketAddr> {
+        let opts = Options {
+            hosts: Some(
+                hosts
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            ..Options::default()
+        };
+        host_override(&opts, &parse_target(url).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn hosts_keys_are_patterns_with_an_optional_port() {
+        let table = [
+            ("*.example.com", "10.0.0.1"),
+            ("api.example.com", "10.0.0.2"),
+            ("api.example.com:8443", "10.0.0.3:9443"),
+            ("*.v2.example.com", "10.0.0.4:81"),
+            ("[::1]:8080", "10.0.0.5"),
+        ];
+        let at = |url| hosts_target(url, &table).map(|a| a.to_string());
+        assert_eq!(at("http://www.example.com/"), Some("10.0.0.1:80".into()));
+        assert_eq!(at("http://api.example.com/"), Some("10.0.0.2:80".into()));
+        assert_eq!(
+            at("https://api.example.com:8443/"),
+            Some("10.0.0.3:9443".into())
+        );
+        assert_eq!(at("http://a.v2.example.com/"), Some("10.0.0.4:81".into()));
+        assert_eq!(at("http://example.com/"), None);
+        assert_eq!(at("http://[::1]:8080/"), Some("10.0.0.5:8080".into()));
+        assert_eq!(at("http://[::1]:8081/"), None);
     }
 
     #[test]

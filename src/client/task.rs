@@ -10,6 +10,7 @@ use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
 use super::queue::Queue;
 use super::reconnect::Reconnect;
+use super::redirect::{self, Answer, Redirects};
 use super::request::RequestTemplate;
 use super::response::Response;
 use super::route::Route;
@@ -30,6 +31,8 @@ pub(crate) struct Task {
     /// Dropped once response headers are in (unless reconnecting): not
     /// needed for the body phase.
     pub request: Option<RequestTemplate>,
+    /// `None` when `max_redirects` is 0; dropped once the answer is in.
+    pub redirects: Option<Box<Redirects>>,
     pub settings: Settings,
     /// The `reconnect` option's policy and state; `None` without it.
     pub reconnect: Option<Box<Reconnect>>,
@@ -198,14 +201,18 @@ impl Task {
         }
     }
 
-    /// One connection: request, response, events until its body ends.
-    pub(super) async fn drive(&mut self, parser: &mut Parser) -> Result<CleanEnd, Error> {
+    /// One request on a pooled or new connection: the connection, the
+    /// response head, and the connection's byte counters when it was sent.
+    pub(super) async fn exchange(
+        &self,
+    ) -> Result<(Checkout, (http::Response<Incoming>, (u64, u64))), Error> {
         connect::check_host(&self.route)?;
         let t = &self.shared.timings;
+        t.reused.store(false, Ordering::Relaxed);
         // The connect and send futures are boxed: they are done before the
         // long body phase, so the task's own size (held for the stream's
         // whole life) stays small.
-        let (conn, response) = match Box::pin(self.pooled()).await {
+        Ok(match Box::pin(self.pooled()).await {
             Some(mut conn) => {
                 t.reused.store(true, Ordering::Relaxed);
                 let base = (conn.counters.read(), conn.counters.written());
@@ -226,7 +233,19 @@ impl Task {
                 }
             }
             None => Box::pin(self.fresh()).await?,
-        };
+        })
+    }
+
+    /// One connection (redirects followed): request, response, events until
+    /// its body ends.
+    pub(super) async fn drive(&mut self, parser: &mut Parser) -> Result<CleanEnd, Error> {
+        let Answer {
+            conn,
+            response,
+            base: (base_read, base_written),
+            earlier,
+            unfollowed,
+        } = Box::pin(self.exchange_following_redirects()).await?;
         // `_slot` keeps this stream counted on a shared HTTP/2 connection
         // until the stream ends (or the task is dropped).
         let Checkout {
@@ -234,10 +253,12 @@ impl Task {
             counters,
             slot: _slot,
         } = conn;
-        if self.reconnect.is_none() {
-            self.request = None;
-        }
-        let (response, (base_read, base_written)) = response;
+        // A reconnecting stream keeps its request for the next attempt.
+        let url = match self.reconnect {
+            None => self.request.take().map(|r| r.url),
+            Some(_) => self.request.as_ref().map(|r| r.url.clone()),
+        };
+        let url = url.unwrap_or_default();
         let t = &self.shared.timings;
         TimingCells::mark(&t.headers);
         TimingCells::set(
@@ -248,8 +269,10 @@ impl Task {
             &t.first_byte,
             counters.first_read_ns.load(Ordering::Relaxed),
         );
-        // Earlier connections of a reconnecting stream count too.
-        let (done_read, done_written) = self.reconnect.as_ref().map_or((0, 0), |r| r.carried);
+        // Redirect hops before this response count too (`earlier`), and so
+        // do the earlier connections of a reconnecting stream.
+        let carried = self.reconnect.as_ref().map_or((0, 0), |r| r.carried);
+        let (done_read, done_written) = (earlier.0 + carried.0, earlier.1 + carried.1);
         let update_bytes = |t: &TimingCells| {
             TimingCells::set(
                 &t.bytes_read,
@@ -263,7 +286,7 @@ impl Task {
         update_bytes(t);
 
         let (parts, body) = response.into_parts();
-        let resp = Arc::new(Response::from_parts(&parts, counters.remote_addr));
+        let resp = Arc::new(Response::from_parts(&parts, counters.remote_addr, url));
         let keep_alive = !header_has_token(&parts.headers, "close");
         let gzip = self.settings.decompress
             && parts
@@ -284,11 +307,11 @@ impl Task {
                 body = gunzip_prefix(&body, self.settings.error_body_bytes);
             }
             update_bytes(&self.shared.timings);
-            return Err(Error::http_status(
-                status.as_u16(),
-                status.canonical_reason().unwrap_or(""),
-                body,
-            ));
+            let reason = status.canonical_reason().unwrap_or("");
+            return Err(match unfollowed {
+                Some(why) => redirect::unfollowed_error(status.as_u16(), reason, &why, body),
+                None => Error::http_status(status.as_u16(), reason, body),
+            });
         }
 
         if self.reconnect.is_some() && self.no_content(status, &resp)? {
@@ -340,7 +363,7 @@ impl Task {
     }
 }
 
-fn header_has_token(headers: &http::HeaderMap, token: &str) -> bool {
+pub(super) fn header_has_token(headers: &http::HeaderMap, token: &str) -> bool {
     headers
         .get_all(http::header::CONNECTION)
         .iter()

@@ -21,6 +21,7 @@ fn a_panicking_stream_task_fails_its_stream_as_internal() {
         client: client.inner.clone(),
         route,
         request: None,
+        redirects: None,
         settings: Settings {
             connect_timeout: None,
             header_timeout: None,

@@ -209,11 +209,13 @@ pub extern "C" fn sse_stream_header_count(stream: *const sse_stream) -> usize {
     })
 }
 
-/// Response header `index` (0-based, in received order; a repeated header
-/// appears once per value). `*name` (lower-case) and `*value` are borrowed;
-/// valid until `sse_close` on this stream or, with the `reconnect` option,
-/// the next read call that returns `SSE_NOTICE`. `SSE_ERR_STATE` before
-/// the headers are in; `SSE_ERR_INVALID` when `index` is out of range.
+/// Response header `index` (0-based). Headers are grouped by name: names
+/// in the order each first arrived, a repeated name once per value, its
+/// values together in the order received (so `a, b, a` reads `a, a, b`).
+/// `*name` (lower-case) and `*value` are borrowed; valid until `sse_close`
+/// on this stream or, with the `reconnect` option, the next read call that
+/// returns `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in;
+/// `SSE_ERR_INVALID` when `index` is out of range.
 #[no_mangle]
 pub extern "C" fn sse_stream_header(
     stream: *const sse_stream,
@@ -313,6 +315,25 @@ fn go_version_name(response: &Response) -> &'static str {
         http::Version::HTTP_3 => "HTTP/3.0",
         _ => response.version_str(),
     }
+}
+
+/// The URL that gave the response: the request's `url` as given, or, after
+/// redirects (see the `max_redirects` option), the last one they led to.
+/// `*out` is borrowed; valid until `sse_close` on this stream or, with the
+/// `reconnect` option, the next read call that returns `SSE_NOTICE`.
+/// `SSE_ERR_STATE` before the headers are in. Thread-safe.
+#[no_mangle]
+pub extern "C" fn sse_stream_url(stream: *const sse_stream, out: *mut sse_bytes) -> sse_result {
+    ffi_boundary!({
+        let stream = arg_ref!(stream);
+        non_null!(out);
+        let Some(response) = stream.stream.response() else {
+            return sse_result::SSE_ERR_STATE;
+        };
+        // SAFETY: `out` is non-NULL and writable per the header's contract.
+        unsafe { handle::write(out, handle::view(response.url.as_bytes())) };
+        sse_result::SSE_OK
+    })
 }
 
 /// Copies a snapshot of the stream's timings and byte counts into `*out`

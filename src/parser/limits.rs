@@ -13,10 +13,17 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// 1 MiB: the default [`Limits::max_line`].
-    pub const DEFAULT_MAX_LINE: usize = 1 << 20;
-    /// 4 MiB: the default [`Limits::max_event`].
-    pub const DEFAULT_MAX_EVENT: usize = 4 << 20;
+    /// 16 MiB: the default [`Limits::max_line`] (option `max_line_bytes`).
+    ///
+    /// Real streams carry multi-megabyte lines: image-generation and
+    /// multimodal LLM APIs send a base64 image as one `data:` line (a 12 MB
+    /// image is 16 MB of base64). Browsers cap nothing; this cap is only
+    /// there so that an endless line fails instead of growing memory, and
+    /// memory is used only as a line actually grows.
+    pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+    /// 64 MiB: the default [`Limits::max_event`] (option `max_event_bytes`),
+    /// room for a few maximal lines in one event.
+    pub const DEFAULT_MAX_EVENT: usize = 64 << 20;
 }
 
 impl Default for Limits {
@@ -35,6 +42,18 @@ pub enum LimitKind {
     Line,
     /// An event was larger than [`Limits::max_event`].
     Event,
+}
+
+impl LimitKind {
+    /// The request option that sets this cap, as the C request JSON names
+    /// it (bindings translate it to their own spelling, e.g. `maxLineBytes`
+    /// in k6).
+    pub fn option(self) -> &'static str {
+        match self {
+            LimitKind::Line => "max_line_bytes",
+            LimitKind::Event => "max_event_bytes",
+        }
+    }
 }
 
 /// A cap of [`Limits`] was exceeded; the stream cannot be parsed further.
@@ -60,20 +79,20 @@ impl ParseError {
     }
 }
 
+/// The one message of a cap error: what was too large, the cap, and the
+/// option that raises it (only the cap that was hit).
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            LimitKind::Line => write!(
-                f,
-                "event-stream line longer than max_line ({} bytes)",
-                self.cap
-            ),
-            LimitKind::Event => write!(
-                f,
-                "event-stream event larger than max_event ({} bytes)",
-                self.cap
-            ),
-        }
+        let what = match self.kind {
+            LimitKind::Line => "a line of the event stream is longer",
+            LimitKind::Event => "an event of the event stream is larger",
+        };
+        write!(
+            f,
+            "{what} than {} bytes; raise {} if this is expected",
+            self.cap,
+            self.kind.option()
+        )
     }
 }
 

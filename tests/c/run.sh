@@ -153,6 +153,23 @@ if "${run[@]}" "$tmp/sse_cat" --include "$base/status/500?body=oops" >"$tmp/cat.
 fi
 normalize <"$tmp/cat.out" | diff -u tests/c/expected/include_500.jsonl - || fail "sse_cat -i HTTP 500 output"
 grep -q 'http_status' "$tmp/err.out" || fail "sse_cat -i HTTP error message: $(cat "$tmp/err.out")"
+# Both on one pipe: the status line still comes first (stdout is flushed
+# before the error goes to stderr).
+"${run[@]}" "$tmp/sse_cat" -i "$base/status/503?body=busy" 2>&1 | head -1 >"$tmp/first.out" || true
+grep -q '^{"status": 503' "$tmp/first.out" || fail "sse_cat -i status line first: $(cat "$tmp/first.out")"
+# A 2xx that is not text/event-stream: a warning naming the type; events
+# in it are still printed (exit 0), none is an error (exit 1).
+"${run[@]}" "$tmp/sse_cat" "$base/fault/content-type" >"$tmp/cat.out" 2>"$tmp/err.out" \
+  || fail "sse_cat on a text/plain body with an event exited $?"
+grep -q '"data": "not an event stream"' "$tmp/cat.out" || fail "sse_cat text/plain event: $(cat "$tmp/cat.out")"
+grep -q 'warning: HTTP 200 with Content-Type "text/plain' "$tmp/err.out" \
+  || fail "sse_cat text/plain warning: $(cat "$tmp/err.out")"
+if "${run[@]}" "$tmp/sse_cat" "$base/status/200?body=%7B%22error%22%3A1%7D" >"$tmp/cat.out" 2>"$tmp/err.out"; then
+  fail "sse_cat exited 0 on a JSON answer with no events"
+fi
+[ ! -s "$tmp/cat.out" ] || fail "sse_cat printed events for a JSON answer: $(cat "$tmp/cat.out")"
+grep -q 'warning: HTTP 200' "$tmp/err.out" && grep -q 'held no events' "$tmp/err.out" \
+  || fail "sse_cat JSON answer message: $(cat "$tmp/err.out")"
 # -i joins a repeated header's values with ", " (the bundled server sends
 # none, so a one-shot stub on 127.0.0.1 does; it stops after one request
 # or 30 s).

@@ -867,6 +867,101 @@ static void test_remote_addr_and_http_version(void) {
   sse_client_free(c);
 }
 
+/* A one-shot server on 127.0.0.1 that answers one request with a 302 to
+ * `location`; it gives up after 10 s without a client. */
+typedef struct {
+  int listener;
+  char location[512];
+} redirector;
+
+static void *redirect_once(void *arg) {
+  redirector *r = arg;
+  struct pollfd p = {r->listener, POLLIN, 0};
+  if (poll(&p, 1, 10000) != 1) return NULL;
+  int conn = accept(r->listener, NULL, NULL);
+  if (conn < 0) return NULL;
+  char head[4096];
+  size_t got = 0;
+  while (got < sizeof head - 1) {
+    ssize_t n = read(conn, head + got, sizeof head - 1 - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+    head[got] = '\0';
+    if (strstr(head, "\r\n\r\n")) break;
+  }
+  char answer[1024];
+  int n = snprintf(answer, sizeof answer,
+                   "HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n"
+                   "Connection: close\r\n\r\n",
+                   r->location);
+  if (write(conn, answer, (size_t)n) != n) perror("redirect_once write");
+  close(conn);
+  return NULL;
+}
+
+static void test_redirect_and_final_url(void) {
+  sse_client *c = new_client();
+  sse_bytes url = {NULL, 0};
+  /* Without a redirect: the request's URL as given. */
+  sse_stream *s = open_path(c, "/events?count=1");
+  if (s) {
+    CHECK_EQ_INT(sse_stream_url(s, &url), SSE_OK);
+    char want[512];
+    snprintf(want, sizeof want, "%s/events?count=1", base);
+    CHECK_BYTES(url, want);
+    CHECK_EQ_INT(sse_stream_url(NULL, &url), SSE_ERR_NULL);
+    CHECK_EQ_INT(sse_stream_url(s, NULL), SSE_ERR_NULL);
+    sse_close(s);
+  }
+  /* A 302 to the test server is followed; the URL is where it led. */
+  redirector r;
+  snprintf(r.location, sizeof r.location, "%s/events?count=2", base);
+  r.listener = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int ok = r.listener >= 0 && bind(r.listener, (struct sockaddr *)&a, sizeof a) == 0 &&
+           listen(r.listener, 1) == 0 &&
+           getsockname(r.listener, (struct sockaddr *)&a, &len) == 0;
+  CHECK(ok);
+  pthread_t th;
+  if (ok && pthread_create(&th, NULL, redirect_once, &r) == 0) {
+    char json[256];
+    snprintf(json, sizeof json, "{\"url\": \"http://127.0.0.1:%d/old\"}", ntohs(a.sin_port));
+    sse_error *e = NULL;
+    s = NULL;
+    CHECK_EQ_INT(open_json(c, json, &s, &e), SSE_OK);
+    if (s) {
+      CHECK_EQ_INT(sse_stream_status(s), 200);
+      CHECK_EQ_INT(sse_stream_url(s, &url), SSE_OK);
+      CHECK_BYTES(url, r.location);
+      sse_event ev;
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_END);
+      sse_close(s);
+    }
+    sse_error_free(e);
+    pthread_join(th, NULL);
+  }
+  if (r.listener >= 0) close(r.listener);
+  /* Before the headers: a state error, *out untouched. */
+  char refused[128];
+  snprintf(refused, sizeof refused, "{\"url\": \"http://127.0.0.1:%d/\"}", free_port());
+  s = NULL;
+  CHECK_EQ_INT(sse_start(c, (const uint8_t *)refused, strlen(refused), &s, NULL), SSE_OK);
+  if (s) {
+    sse_stream_wait_open(s, 5000);
+    sse_bytes untouched = {NULL, 7};
+    CHECK_EQ_INT(sse_stream_url(s, &untouched), SSE_ERR_STATE);
+    CHECK(untouched.ptr == NULL && untouched.len == 7);
+    sse_close(s);
+  }
+  sse_client_free(c);
+}
+
 static void test_headers_status_timings(void) {
   sse_client *c = new_client();
   sse_stream *s = open_path(c, "/events?count=3");
@@ -964,7 +1059,37 @@ static void test_stream_failures(void) {
     sse_event ev;
     CHECK_EQ_INT(sse_next_event(s, 10000, &ev), SSE_ERR_STREAM);
     CHECK_EQ_INT(sse_error_kind_of(sse_stream_error(s)), SSE_ERROR_LIMIT_EXCEEDED);
+    /* the message names the option that was hit, and only it */
+    char msg[256];
+    sse_error_message(sse_stream_error(s), msg, sizeof msg);
+    CHECK(strstr(msg, "4096 bytes") != NULL && strstr(msg, "max_line_bytes") != NULL);
+    CHECK(strstr(msg, "max_event_bytes") == NULL);
     sse_close(s);
+  }
+  sse_client_free(c);
+}
+
+/* k6-style wildcards in the client's `hosts`: every matching name dials
+ * the test server. */
+static void test_hosts_wildcard(void) {
+  const char *port = strrchr(base, ':');
+  char json[512];
+  snprintf(json, sizeof json, "{\"proxy\": null, \"hosts\": {\"*.example.invalid\": \"127.0.0.1%s\"}}",
+           port ? port : "");
+  sse_client *c = NULL;
+  CHECK_EQ_INT(sse_client_new((const uint8_t *)json, strlen(json), &c, NULL), SSE_OK);
+  if (!c) return;
+  const char *names[] = {"api.example.invalid", "a.b.example.invalid"};
+  for (size_t i = 0; i < 2; i++) {
+    snprintf(json, sizeof json, "{\"url\": \"http://%s%s/events?count=1\"}", names[i], port ? port : "");
+    sse_stream *s = NULL;
+    CHECK_EQ_INT(open_json(c, json, &s, NULL), SSE_OK);
+    if (s) {
+      sse_event ev;
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_OK);
+      CHECK_EQ_INT(sse_next_event(s, 5000, &ev), SSE_END);
+      sse_close(s);
+    }
   }
   sse_client_free(c);
 }
@@ -1054,9 +1179,11 @@ int main(int argc, char **argv) {
   test_poller_null_arguments();
   test_wait_open_cancelled();
   test_remote_addr_and_http_version();
+  test_redirect_and_final_url();
   test_headers_status_timings();
   test_echo_request();
   test_stream_failures();
+  test_hosts_wildcard();
   test_client_shared_by_threads();
   test_open_close_cycles();
   printf("%d passed, %d failed\n", passed, failed);

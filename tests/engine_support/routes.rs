@@ -20,6 +20,29 @@ fn query(req: &Request<Incoming>) -> HashMap<String, String> {
         .collect()
 }
 
+/// `%XX` escapes decoded (query values of the `/redirect` route).
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn num(q: &HashMap<String, String>, k: &str, d: u64) -> u64 {
     q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d)
 }
@@ -122,6 +145,10 @@ pub async fn route(
                 ("accept", h("accept")),
                 ("x-test", h("x-test")),
                 ("host", h("host")),
+                ("authorization", h("authorization")),
+                ("cookie", h("cookie")),
+                ("referer", h("referer")),
+                ("content-type", h("content-type")),
             ] {
                 text.push_str(&format!("event: {name}\ndata: {value}\n\n"));
             }
@@ -178,6 +205,22 @@ pub async fn route(
             let mut r = sse(200, rx);
             r.headers_mut()
                 .insert("content-type", "text/plain".parse().unwrap());
+            return Ok(r);
+        }
+        // A redirect: `status` (default 302) to `to` (percent-decoded);
+        // without `to`, to itself (an endless chain).
+        "/redirect" => {
+            let to = match q.get("to") {
+                Some(to) => percent_decode(to),
+                None => req.uri().to_string(),
+            };
+            drop(tx);
+            let r = Response::builder()
+                .status(num(&q, "status", 302) as u16)
+                .header("location", to)
+                .header("content-type", "text/plain")
+                .body(ChanBody { rx })
+                .unwrap();
             return Ok(r);
         }
         p if p.starts_with("/status/") => {

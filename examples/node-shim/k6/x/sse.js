@@ -69,7 +69,7 @@ function open(url, params, fn) {
         },
     }
     fn(client)
-    const response = {url, status: 0, headers: {}, error: ''}
+    const response = {url, status: 0, headers: {}, error: '', body: ''}
     // After client.close() the real module has dropped the stream, so
     // whatever sse_cat met later (say, the timeout of an endless stream)
     // is not reported.
@@ -93,9 +93,7 @@ function open(url, params, fn) {
         for (const [name, value] of Object.entries(head.headers)) {
             response.headers[canonical(name)] = value
         }
-        if (head.status >= 200 && head.status < 300) {
-            for (const h of handlers.open) h()
-        }
+        for (const h of handlers.open) h()
     }
     for (const line of lines.slice(1)) {
         if (closed) break
@@ -104,7 +102,18 @@ function open(url, params, fn) {
         for (const h of handlers.event) h({id: ev.id, name: ev.name, data: ev.data, comment: ev.comment})
     }
     if (out.status !== 0) {
-        return fail((out.stderr || `sse_cat exited with ${out.status ?? out.signal}`).trim())
+        const message = (out.stderr || `sse_cat exited with ${out.status ?? out.signal}`).trim()
+        const ok = response.status >= 200 && response.status < 300
+        // As k6/x/sse: a non-2xx answer is a response, in `error` handlers
+        // only with httpStatusErrors; a 2xx answer that is not an event
+        // stream and held no event (sse_cat's exit 1) just ends.
+        response.body = (message.match(/^sse_cat: response body: (.*)$/m) || ['', ''])[1]
+        if (response.status !== 0 && !ok && !params.httpStatusErrors) {
+            response.error = message
+            return response
+        }
+        if (ok && message.includes('held no events')) return response
+        return fail(message)
     }
     return response
 }
