@@ -7,6 +7,10 @@
 #     TESTSERVER_PIDS; returns 1, printing its stderr, if it did not start.
 #   stop_testservers
 #     stops every server started so (call it from the caller's EXIT trap).
+#   bench_setup
+#     for the benchmark scripts: builds libsse and sse-testserver (release),
+#     sets lib (target/release) and tmp (a temporary folder), and on exit
+#     stops the servers and removes tmp.
 TESTSERVER_PIDS=()
 TESTSERVER_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/release/sse-testserver"
 
@@ -25,6 +29,14 @@ start_testserver() {
     return 1
   fi
   printf -v "$var" '%s' "$url"
+}
+
+bench_setup() {
+  cargo build --release -p sse --lib
+  cargo build --release -p sse-testserver --bin sse-testserver
+  lib="$(pwd)/target/release"
+  tmp="$(mktemp -d)"
+  trap 'stop_testservers; rm -rf "$tmp"' EXIT
 }
 
 stop_testservers() {

@@ -18,16 +18,7 @@ count=$(((kills + 1) * 5))
 
 # shellcheck source=scripts/testserver.sh
 . scripts/testserver.sh
-tmp="$(mktemp -d)"
-cleanup() {
-  stop_testservers
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-cargo build --release -p sse --lib
-cargo build --release -p sse-testserver --bin sse-testserver
-lib="$(pwd)/target/release"
+bench_setup
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude tests/c/bench_reconnect.c -o "$tmp/bench_reconnect" \
   -L"$lib" -lsse -Wl,-rpath,"$lib"
 npm install --silent --prefix "$tmp/peer" eventsource@5.1.5 >/dev/null

@@ -11,18 +11,9 @@ runs="${2:-21}"
 
 # shellcheck source=scripts/testserver.sh
 . scripts/testserver.sh
-tmp="$(mktemp -d)"
-cleanup() {
-  stop_testservers
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-cargo build --release -p sse --lib
-cargo build --release -p sse-testserver --bin sse-testserver
+bench_setup
 # The baseline uses the release profile too, so both sides run the same code.
 cargo bench --profile release --bench abi --no-run
-lib="$(pwd)/target/release"
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude tests/c/bench_abi.c -o "$tmp/bench_abi" \
   -L"$lib" -lsse -Wl,-rpath,"$lib"
 
