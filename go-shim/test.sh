@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 export SSE_TESTSERVER="${SSE_TESTSERVER:-$PWD/../target/release/sse-testserver}"
 export CGO_ENABLED=1
 
-pkgs=(./streamapi/... ./jsapi/... ./libsse/... ./internal/...)
+pkgs=(./streamapi/... ./jsapi/... ./libsse/... ./llm/... ./internal/...)
 
 echo "== gofmt (go-shim)"
 unformatted=$(gofmt -l .)

@@ -77,10 +77,13 @@ fn read_truth(path: &Path) -> BTreeMap<u64, Vec<u64>> {
     let mut written: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        written
-            .entry(v["stream"].as_u64().unwrap())
-            .or_default()
-            .push(v["index"].as_u64().unwrap());
+        // Event lines carry the index; each stream's request line does not.
+        if let Some(index) = v["index"].as_u64() {
+            written
+                .entry(v["stream"].as_u64().unwrap())
+                .or_default()
+                .push(index);
+        }
     }
     written
 }

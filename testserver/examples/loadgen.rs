@@ -283,6 +283,9 @@ fn truth(path: &str) {
         let (Some(s), Some(t)) = (v["stream"].as_u64(), v["mono_ns"].as_u64()) else {
             continue;
         };
+        if v["kind"] == "request" {
+            continue; // when the request arrived, not a write
+        }
         let times = per.entry(s).or_default();
         if times.last() != Some(&t) {
             times.push(t);

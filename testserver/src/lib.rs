@@ -9,13 +9,14 @@
 //! ```
 
 mod body;
+pub mod calibrate;
 pub mod clock;
 mod config;
 mod conn;
 mod echo;
 mod events;
 mod faults;
-pub mod openai;
+pub mod llm;
 mod query;
 pub mod rlimit;
 mod router;

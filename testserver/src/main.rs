@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use sse_testserver::{bind, rlimit, Config};
+use sse_testserver::{bind, calibrate, rlimit, Config};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
@@ -11,7 +11,8 @@ const USAGE: &str = "usage: sse-testserver [--host 127.0.0.1] [--port 0] [--tls]
                       [--truth-log PATH] [--threads N] [--model NAME] [--seed N]
                       [--ttft-ms MS] [--ttft-per-prompt-token-us US]
                       [--token-interval-ms MS] [--jitter-ms MS]
-Prints `listening on URL` once ready; stops on SIGINT/SIGTERM.";
+Prints `listening on URL` once ready; stops on SIGINT/SIGTERM.
+       sse-testserver calibrate --help   (compare a client's figures with a truth log)";
 
 struct Cli {
     config: Config,
@@ -68,7 +69,11 @@ fn non_negative(name: &str, v: String) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = match parse_args(std::env::args().skip(1)) {
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("calibrate") {
+        return calibrate(args.skip(1));
+    }
+    let cli = match parse_args(args) {
         Ok(Some(c)) => c,
         Ok(None) => {
             println!("{USAGE}");
@@ -116,6 +121,24 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("sse-testserver: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn calibrate(args: impl Iterator<Item = String>) -> ExitCode {
+    let args: Vec<String> = args.collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{}", calibrate::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    match calibrate::run(args.into_iter()) {
+        Ok(out) => {
+            println!("{}", out.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sse-testserver calibrate: {e}\n{}", calibrate::USAGE);
+            ExitCode::from(2)
         }
     }
 }

@@ -11,13 +11,14 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
 use crate::body::{event_stream, full, text, with_type, RespBody};
+use crate::clock::{mono_ns, wall_ns};
 use crate::config::Config;
 use crate::conn::ConnCtl;
 use crate::events::{Cut, EventsBody, EventsSpec, ResetState, RESET_DELAY};
 use crate::faults::{BadChunked, EndlessLine, Trickle};
 use crate::query::Query;
-use crate::truth::{TruthLog, TruthStream};
-use crate::{echo, openai};
+use crate::truth::{Received, TruthLog, TruthStream};
+use crate::{echo, llm};
 
 /// Largest request body read (bigger ones get 413).
 const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
@@ -30,6 +31,9 @@ pub struct ServerCtx {
     pub config: Config,
     pub truth: Option<TruthLog>,
     next_stream: AtomicU64,
+    /// Mixed into LLM response ids so that ids stay unique in a truth log
+    /// that several runs of the server appended to.
+    pub id_nonce: u64,
 }
 
 impl ServerCtx {
@@ -38,13 +42,30 @@ impl ServerCtx {
             config,
             truth,
             next_stream: AtomicU64::new(1),
+            id_nonce: wall_ns().rotate_left(29),
         }
     }
 
-    /// A fresh stream id (the `x-stream-id` header) and its truth-log view.
-    pub fn new_stream(&self) -> (u64, Option<TruthStream>) {
-        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
-        (id, self.truth.as_ref().map(|t| t.stream(id)))
+    /// A fresh stream id (the `x-stream-id` header).
+    pub fn next_stream_id(&self) -> u64 {
+        self.next_stream.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Stream `id`'s truth-log view (its request line written), when logging.
+    /// `llm` is the format name and the id the client sees.
+    pub fn truth_stream(
+        &self,
+        id: u64,
+        received: &Received,
+        llm: Option<(&str, &str)>,
+    ) -> Option<TruthStream> {
+        self.truth.as_ref().map(|t| t.stream(id, received, llm))
+    }
+
+    /// A fresh stream id and its truth-log view, for non-LLM streams.
+    pub fn new_stream(&self, received: &Received) -> (u64, Option<TruthStream>) {
+        let id = self.next_stream_id();
+        (id, self.truth_stream(id, received, None))
     }
 }
 
@@ -53,6 +74,7 @@ pub async fn handle(
     ctx: Arc<ServerCtx>,
     conn: Arc<ConnCtl>,
 ) -> Result<Response<RespBody>, Infallible> {
+    let head_mono_ns = mono_ns();
     let (parts, body) = req.into_parts();
     // Read the whole body first so the connection stays reusable.
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
@@ -66,9 +88,10 @@ pub async fn handle(
             return Ok(text(status, format!("cannot read request body: {e}\n")));
         }
     };
+    let received = Received::body_done(head_mono_ns);
     let query = Query::parse(parts.uri.query());
     let path = parts.uri.path();
-    let resp = match route(&parts, path, &query, body, &ctx, conn).await {
+    let resp = match route(&parts, path, &query, body, &received, &ctx, conn).await {
         Ok(r) => r,
         Err(msg) => text(StatusCode::BAD_REQUEST, format!("{msg}\n")),
     };
@@ -80,33 +103,46 @@ async fn route(
     path: &str,
     query: &Query,
     body: Bytes,
+    received: &Received,
     ctx: &Arc<ServerCtx>,
     conn: Arc<ConnCtl>,
 ) -> Result<Response<RespBody>, String> {
     let m = &parts.method;
     let stream_method = *m == Method::GET || *m == Method::POST;
+    let rx = received;
     Ok(match path {
-        "/events" if stream_method => events(parts, query, Cut::None, ctx)?,
+        "/events" if stream_method => events(parts, query, Cut::None, rx, ctx)?,
         "/echo" => {
-            let (id, mut truth) = ctx.new_stream();
+            let (id, mut truth) = ctx.new_stream(rx);
             if let Some(t) = truth.as_mut() {
                 t.record(3);
             }
             event_stream(full(echo::render(m.as_str(), &parts.headers, &body)), id)
         }
         "/v1/chat/completions" if *m == Method::POST => {
-            openai::chat::handle(parts, query, &body, ctx).await
+            llm::handle(llm::Format::Chat, parts, query, &body, rx, ctx).await
         }
-        "/v1/models" if *m == Method::GET => openai::models::handle(ctx),
+        "/v1/completions" if *m == Method::POST => {
+            llm::handle(llm::Format::Completions, parts, query, &body, rx, ctx).await
+        }
+        "/v1/responses" if *m == Method::POST => {
+            llm::handle(llm::Format::Responses, parts, query, &body, rx, ctx).await
+        }
+        "/v1/messages" if *m == Method::POST => {
+            llm::handle(llm::Format::Anthropic, parts, query, &body, rx, ctx).await
+        }
+        "/v1/models" if *m == Method::GET => llm::models::handle(ctx),
+        // vLLM's liveness probe; benchmark clients (guidellm) call it first.
+        "/health" if *m == Method::GET => text(StatusCode::OK, ""),
         "/fault/endless-line" => {
-            let (id, _) = ctx.new_stream();
+            let (id, _) = ctx.new_stream(rx);
             event_stream(box_body(EndlessLine::new(query.opt("bytes")?)), id)
         }
         "/fault/stall" => {
             let after = query.num("after", 3)?;
             let hold_ms: u64 = query.num("hold_ms", STALL_HOLD.as_millis() as u64)?;
             let hold = Box::pin(tokio::time::sleep(Duration::from_millis(hold_ms)));
-            events(parts, query, Cut::Stall { after, hold }, ctx)?
+            events(parts, query, Cut::Stall { after, hold }, rx, ctx)?
         }
         "/fault/reset" => {
             let after = query.num("after", 3)?;
@@ -124,11 +160,12 @@ async fn route(
                     delay: Duration::from_secs_f64(reset_ms / 1000.0),
                     state,
                 },
+                rx,
                 ctx,
             )?
         }
         "/fault/bad-chunked" => {
-            let (id, _) = ctx.new_stream();
+            let (id, _) = ctx.new_stream(rx);
             event_stream(box_body(BadChunked::new(conn)), id)
         }
         "/fault/content-type" => with_type(
@@ -146,7 +183,7 @@ async fn route(
             }
             let every: f64 = query.num("interval_ms", 1.0)?;
             let every = Duration::from_secs_f64(every.max(0.0) / 1000.0);
-            let (id, _) = ctx.new_stream();
+            let (id, _) = ctx.new_stream(rx);
             event_stream(box_body(Trickle::new(spec.render_all(), every)), id)
         }
         p if p.starts_with("/status/") => status(&p["/status/".len()..], query)?,
@@ -159,6 +196,7 @@ fn events(
     parts: &http::request::Parts,
     query: &Query,
     cut: Cut,
+    received: &Received,
     ctx: &ServerCtx,
 ) -> Result<Response<RespBody>, String> {
     let mut spec = EventsSpec::from_query(query)?;
@@ -176,7 +214,7 @@ fn events(
         // The fault decides where the stream stops.
         spec.count = None;
     }
-    let (id, truth) = ctx.new_stream();
+    let (id, truth) = ctx.new_stream(received);
     Ok(event_stream(
         box_body(EventsBody::new(spec, cut, truth)),
         id,
@@ -204,6 +242,6 @@ where
 const INDEX: &str = "sse-testserver: see docs/testserver.md\n\
 GET|POST /events?count&interval_ms&size&lines&event&ids&retry&comment_every&comment_block&eol&batch\n\
 ANY /echo\n\
-POST /v1/chat/completions, GET /v1/models\n\
+POST /v1/chat/completions /v1/completions /v1/responses /v1/messages, GET /v1/models /health\n\
 /fault/endless-line /fault/stall?after=N /fault/reset?after=N&reset_ms=MS /fault/bad-chunked\n\
 /fault/content-type /fault/trickle /status/CODE?body=TEXT\n";

@@ -5,7 +5,7 @@
 // major into the user's build. The layout:
 //
 //   - go-shim (github.com/libsse/libsse/go-shim): the k6 v2 glue in its root
-//     package, plus the k6-free packages (jsapi, libsse, streamapi, internal);
+//     package, plus the k6-free packages (jsapi, libsse, llm, streamapi, internal);
 //   - go-shim/k6v1 (github.com/libsse/libsse/go-shim/k6v1): the k6 v1.x glue,
 //     generated here from the k6 v2 glue by rewriting its k6 import paths.
 //

@@ -151,3 +151,24 @@ pub fn data_events(body: &str) -> Vec<String> {
 pub fn server() -> sse_testserver::ServerHandle {
     sse_testserver::spawn(sse_testserver::Config::default())
 }
+
+/// Each event block's `event:` name (empty when absent) and its data lines
+/// joined by LF (test-side, for the formats that name their events).
+pub fn named_events(body: &str) -> Vec<(String, String)> {
+    body.split("\n\n")
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            let name = b
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or("")
+                .to_owned();
+            let data = b
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (name, data)
+        })
+        .collect()
+}

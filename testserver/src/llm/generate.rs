@@ -65,6 +65,8 @@ impl Finish {
 pub struct Completion {
     pub tokens: Vec<Cow<'static, str>>,
     pub finish: Finish,
+    /// The stop string that ended it early, if one did.
+    pub stop_sequence: Option<String>,
 }
 
 impl Completion {
@@ -86,7 +88,7 @@ pub fn generate(
 ) -> Completion {
     let mut rng = Rng::new(seed ^ fnv1a(prompt.as_bytes()));
     let natural = natural_len.unwrap_or_else(|| MIN_LEN + rng.below(MAX_NATURAL_LEN - MIN_LEN + 1));
-    let (len, mut finish) = match max_tokens {
+    let (len, finish) = match max_tokens {
         Some(m) if m < natural => (m, Finish::Length),
         _ => (natural, Finish::Stop),
     };
@@ -124,7 +126,11 @@ pub fn generate(
             let from = (from..=before)
                 .find(|&f| text.is_char_boundary(f))
                 .unwrap_or(before);
-            if let Some(at) = stops.iter().filter_map(|s| text[from..].find(s)).min() {
+            let hit = stops
+                .iter()
+                .filter_map(|s| text[from..].find(s).map(|i| (i, *s)))
+                .min();
+            if let Some((at, stop)) = hit {
                 // Keep text[..at]: the stop string may start in an earlier token.
                 let at = from + at;
                 let mut kept = before;
@@ -137,13 +143,20 @@ pub fn generate(
                 if at > kept {
                     tokens.push(Cow::Owned(text[kept..at].to_owned()));
                 }
-                finish = Finish::Stop;
-                return Completion { tokens, finish };
+                return Completion {
+                    tokens,
+                    finish: Finish::Stop,
+                    stop_sequence: Some(stop.to_owned()),
+                };
             }
         }
         tokens.push(Cow::Borrowed(tok));
     }
-    Completion { tokens, finish }
+    Completion {
+        tokens,
+        finish,
+        stop_sequence: None,
+    }
 }
 
 /// Words with their leading space.
@@ -285,7 +298,7 @@ static WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::openai::tokenizer::count_tokens;
+    use crate::llm::tokenizer::count_tokens;
 
     #[test]
     fn deterministic_and_bounded() {

@@ -1,9 +1,11 @@
-//! OpenAI-style error bodies:
-//! `{"error":{"message":…,"type":"invalid_request_error","param":…,"code":…}}`.
+//! API error bodies, status 400, in the shape of the endpoint's API:
+//! OpenAI `{"error":{"message":…,"type":"invalid_request_error","param":…,"code":…}}`,
+//! Anthropic `{"type":"error","error":{"type":"invalid_request_error","message":…}}`.
 
 use http::{Response, StatusCode};
 use serde_json::json;
 
+use super::format::Format;
 use crate::body::{json as json_resp, RespBody};
 
 #[derive(Debug)]
@@ -44,15 +46,21 @@ impl ApiError {
         )
     }
 
-    pub fn into_response(self) -> Response<RespBody> {
-        let body = json!({
-            "error": {
-                "message": self.message,
-                "type": "invalid_request_error",
-                "param": self.param,
-                "code": self.code,
-            }
-        });
+    pub fn into_response(self, format: Format) -> Response<RespBody> {
+        let body = match format {
+            Format::Anthropic => json!({
+                "type": "error",
+                "error": {"type": "invalid_request_error", "message": self.message},
+            }),
+            _ => json!({
+                "error": {
+                    "message": self.message,
+                    "type": "invalid_request_error",
+                    "param": self.param,
+                    "code": self.code,
+                }
+            }),
+        };
         json_resp(self.status, &body)
     }
 }
