@@ -70,6 +70,12 @@
  *   max_line_bytes, max_event_bytes   integer, default 1 MiB, 4 MiB
  *   queue_capacity      integer, default 1024
  *   error_body_bytes    integer, default 65536
+ *   reconnect           true, false (default) or an object {max_attempts,
+ *                       default_retry_ms (3000), max_retry_ms (60000),
+ *                       jitter_ms (0)}: after the stream ends or its
+ *                       connection fails, wait its `retry` and reconnect with
+ *                       Last-Event-ID; reads report each step as SSE_NOTICE
+ *                       (docs/c-api.md, "Reconnecting")
  */
 
 #ifndef SSE_H
@@ -99,6 +105,10 @@ typedef enum sse_result {
   SSE_ERR_STREAM = 3,
   // `sse_cancel()` was called on this stream.
   SSE_CANCELLED = 4,
+  // A read found a reconnect notice next (streams with the `reconnect`
+  // option only): no event was written; `sse_stream_notice()` tells
+  // what happened. Read again for what follows.
+  SSE_NOTICE = 5,
   // A required pointer argument was NULL.
   SSE_ERR_NULL = 10,
   // Invalid argument or options; the error says which.
@@ -147,7 +157,21 @@ typedef enum sse_error_kind {
   SSE_ERROR_IO = 14,
   // A bug inside libsse (a stream task panicked); please report it.
   SSE_ERROR_INTERNAL = 15,
+  // A stream with the `reconnect` option got a 2xx answer whose
+  // Content-Type is not `text/event-stream` (as browsers, it stops).
+  SSE_ERROR_CONTENT_TYPE = 16,
 } sse_error_kind;
+
+// What a reconnect notice says. Values are never renumbered.
+typedef enum sse_notice_kind {
+  // The connection ended or failed, or an attempt to open one failed:
+  // the stream waits `wait_ms`, then makes attempt `attempt`.
+  SSE_NOTICE_RECONNECTING = 1,
+  // Attempt `attempt` opened a new connection: its events follow, and
+  // the stream's response (`sse_stream_status`, headers, …) is the new
+  // one from the read that returned this notice on.
+  SSE_NOTICE_RECONNECTED = 2,
+} sse_notice_kind;
 
 // A connection pool and the default options of the streams it opens.
 // Opaque; made by `sse_client_new`, freed by `sse_client_free`.
@@ -197,8 +221,44 @@ typedef struct sse_event {
   uint64_t time_ns;
 } sse_event;
 
+// A reconnect notice, from `sse_stream_notice()`. Views are borrowed;
+// valid until the next read call or `sse_close` on this stream. Times are
+// on the `sse_now_ns()` clock.
+typedef struct sse_notice {
+  // Which notice.
+  enum sse_notice_kind kind;
+  // Why the connection was lost: `SSE_ERROR_NONE` when the server ended
+  // the stream cleanly. RECONNECTING: the latest failure (the lost
+  // connection, or the attempt that just failed); RECONNECTED: what
+  // began the outage.
+  enum sse_error_kind reason;
+  // The attempt: 1 for the first after a loss, counting failed attempts
+  // in a row (what `max_attempts` limits).
+  uint32_t attempt;
+  // RECONNECTED: the new response's status (2xx); RECONNECTING: 0.
+  uint16_t status;
+  // RECONNECTING: the wait before the attempt in ms (the stream's
+  // `retry`, capped, plus jitter); RECONNECTED: 0.
+  uint64_t wait_ms;
+  // RECONNECTED: ns without a connection, from the loss to the new
+  // response's headers; RECONNECTING: from the loss to this notice.
+  uint64_t downtime_ns;
+  // When the outage began (the loss, or the first failed attempt of a
+  // stream that never opened).
+  uint64_t since_ns;
+  // When this notice was made (RECONNECTED: the new headers' time).
+  uint64_t time_ns;
+  // The reason as a message a person can read; empty for a clean end.
+  struct sse_bytes message;
+  // The `Last-Event-ID` the attempt sends; empty when it sends none.
+  struct sse_bytes last_event_id;
+} sse_notice;
+
 // Per-stream timings and counters. Times are on the `sse_now_ns()` clock;
-// 0 means the step did not happen (yet).
+// 0 means the step did not happen (yet). With the `reconnect` option,
+// `start_ns`, `first_event_ns`, `end_ns` and the counts are the stream's
+// (bytes and events summed over its connections), the other times the
+// latest connection attempt's (cleared when a reconnect is prepared).
 typedef struct sse_timings {
   // The request was started.
   uint64_t start_ns;
@@ -294,7 +354,9 @@ const char *sse_error_kind_name(int kind);
 // `sse_next_event` or `sse_close` on this stream (any read call ends it).
 // Otherwise `SSE_TIMEOUT`, `SSE_END` (clean end), `SSE_ERR_STREAM`
 // (`sse_stream_error()` tells why; a non-2xx response is reported this
-// way, with its body) or `SSE_CANCELLED`, and `*out` is not written.
+// way, with its body), `SSE_CANCELLED` or, with the `reconnect` option,
+// `SSE_NOTICE` (read it with `sse_stream_notice()`, then read on), and
+// `*out` is not written.
 // One thread at a time: a concurrent read of the same stream returns
 // `SSE_ERR_STATE`; `sse_cancel` from another thread wakes this call.
 enum sse_result sse_next_event(struct sse_stream *stream,
@@ -310,8 +372,9 @@ enum sse_result sse_try_next_event(struct sse_stream *stream, struct sse_event *
 // least one event, then takes every queued event up to `cap` without
 // waiting more. `SSE_OK`: `out[0..*n]` hold them (1 <= `*n` <= `cap`),
 // borrowed; valid until the next `sse_next_event` or `sse_close` on this
-// stream. Other results as `sse_next_event`, with `*n` not written;
-// events queued before an end or failure are always delivered first.
+// stream. Other results as `sse_next_event` (`SSE_NOTICE` included), with
+// `*n` not written; events queued before an end, a failure or a notice
+// are always delivered first.
 // `SSE_ERR_INVALID` when `cap` is 0. One thread at a time.
 enum sse_result sse_next_events(struct sse_stream *stream,
                                 int32_t timeout_ms,
@@ -333,6 +396,10 @@ enum sse_result sse_next_events(struct sse_stream *stream,
 // - `SSE_END`, `SSE_ERR_STREAM` (`sse_stream_error()` tells why),
 //   `SSE_CANCELLED`: the stream's final state; `out[0..*n]` are its last
 //   events (the last batch and the end come back in one call).
+// - `SSE_NOTICE` (`reconnect` option only): `*n` = 0; a reconnect notice
+//   is next, readable with `sse_stream_notice()` until the next read
+//   call. The batch before it came back with `SSE_OK`; call again for
+//   what follows.
 //
 // The events are borrowed; valid until the next `sse_next_event` (or any
 // read call) or `sse_close` on this stream. `SSE_ERR_INVALID` when `cap`
@@ -343,6 +410,13 @@ enum sse_result sse_stream_read(struct sse_stream *stream,
                                 struct sse_event *out,
                                 size_t cap,
                                 size_t *n);
+
+// The reconnect notice the last read call on this stream reported with
+// `SSE_NOTICE` (streams with the `reconnect` option only), copied into
+// `*out`. Its views are borrowed; valid until the next read call or
+// `sse_close` on this stream. `SSE_ERR_STATE` when the last read did not
+// return `SSE_NOTICE`, or while another thread reads the stream.
+enum sse_result sse_stream_notice(struct sse_stream *stream, struct sse_notice *out);
 
 // The library version as a static NUL-terminated string, e.g. "0.1.0"; it
 // equals `SSE_VERSION_MAJOR.SSE_VERSION_MINOR.SSE_VERSION_PATCH` of the
@@ -424,7 +498,10 @@ enum sse_result sse_stream_attach(const struct sse_stream *stream,
 // a non-2xx status shows in `sse_stream_status()` and the first
 // `sse_next_event` reports it. On `SSE_ERR_INVALID` (bad JSON, unknown or
 // ill-typed key) or `SSE_ERR_OPEN` (DNS, connect, TLS, timeout, …), `*err`
-// (when `err` is not NULL) must be freed with `sse_error_free`.
+// (when `err` is not NULL) must be freed with `sse_error_free`. With the
+// `reconnect` option a failed connection is retried first: this call
+// returns at the first response, or `SSE_ERR_OPEN` once the stream gave
+// up (`max_attempts`, `total_timeout_ms`).
 // Thread-safe: many threads may open streams on one client at once.
 enum sse_result sse_open(struct sse_client *client,
                          const uint8_t *json,
@@ -436,7 +513,9 @@ enum sse_result sse_open(struct sse_client *client,
 // stream's fd or its poller token tell when the response headers are in.
 // Arguments, results and ownership as `sse_open`, except that connection
 // failures are reported later by `sse_stream_wait_open` (only invalid
-// options fail here). Thread-safe.
+// options fail here). With the `reconnect` option, attempts that fail
+// before the first response are reported as notices by the read calls
+// (the fd and the poller token fire for them too). Thread-safe.
 enum sse_result sse_start(struct sse_client *client,
                           const uint8_t *json,
                           size_t len,
@@ -475,7 +554,10 @@ enum sse_result sse_cancel(const struct sse_stream *stream);
 // the stream (including `sse_cancel`) is undefined.
 void sse_close(struct sse_stream *stream);
 
-// The response status, 0 before the headers are in or for NULL.
+// The response status, 0 before the headers are in or for NULL. With the
+// `reconnect` option, the response is that of the connection whose events
+// are being read: a read that returns a RECONNECTED notice makes the new
+// connection's response the stream's (the same for every response call).
 uint16_t sse_stream_status(const struct sse_stream *stream);
 
 // The number of response headers, 0 before the headers are in or for NULL.
@@ -485,7 +567,8 @@ size_t sse_stream_header_count(const struct sse_stream *stream);
 // in the order each first arrived, a repeated name once per value, its
 // values together in the order received (so `a, b, a` reads `a, a, b`).
 // `*name` (lower-case) and `*value` are borrowed; valid until `sse_close`
-// on this stream. `SSE_ERR_STATE` before the headers are in;
+// on this stream or, with the `reconnect` option, the next read call that
+// returns `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in;
 // `SSE_ERR_INVALID` when `index` is out of range.
 enum sse_result sse_stream_header(const struct sse_stream *stream,
                                   size_t index,
@@ -499,7 +582,8 @@ bool sse_stream_is_event_stream(const struct sse_stream *stream);
 // The IP address of the connection the stream used (fresh or reused;
 // through a proxy, the proxy's), as text without the port, e.g.
 // `127.0.0.1` or `::1`. `*out` is borrowed; valid until `sse_close` on this
-// stream. `SSE_ERR_STATE` before the headers are in.
+// stream or, with the `reconnect` option, the next read call that returns
+// `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in.
 enum sse_result sse_stream_remote_addr(const struct sse_stream *stream, struct sse_bytes *out);
 
 // The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
@@ -509,12 +593,13 @@ enum sse_result sse_stream_http_version(const struct sse_stream *stream, struct 
 
 // The URL that gave the response: the request's `url` as given, or, after
 // redirects (see the `max_redirects` option), the last one they led to.
-// `*out` is borrowed; valid until `sse_close` on this stream.
+// `*out` is borrowed; valid until `sse_close` on this stream or, with the
+// `reconnect` option, the next read call that returns `SSE_NOTICE`.
 // `SSE_ERR_STATE` before the headers are in. Thread-safe.
 enum sse_result sse_stream_url(const struct sse_stream *stream, struct sse_bytes *out);
 
-// Copies a snapshot of the stream's timings and byte counts into `*out`.
-// Thread-safe.
+// Copies a snapshot of the stream's timings and byte counts into `*out`
+// (across reconnects: see `sse_timings`). Thread-safe.
 enum sse_result sse_stream_timings(const struct sse_stream *stream, struct sse_timings *out);
 
 // Why the stream failed (after `SSE_ERR_STREAM` or `SSE_ERR_OPEN`), or

@@ -41,6 +41,9 @@ pub enum ErrorKind {
     Io,
     /// A bug inside libsse (a stream task panicked); please report it.
     Internal,
+    /// With `reconnect`: a 2xx answer without `Content-Type:
+    /// text/event-stream` (browsers fail an `EventSource` on it too).
+    ContentType,
 }
 
 /// An engine error. Cheap to clone (the body is a shared `Bytes`).

@@ -58,6 +58,23 @@ pub(crate) struct TimingCells {
 }
 
 impl TimingCells {
+    /// Before a reconnect attempt: the marks of one connection go back to
+    /// "did not happen"; `start`, `first_event`, the byte and event counts
+    /// stay (they are the stream's).
+    pub fn clear_connection(&self) {
+        for cell in [
+            &self.dns_done,
+            &self.connect_done,
+            &self.tls_done,
+            &self.request_sent,
+            &self.headers,
+            &self.first_byte,
+        ] {
+            cell.store(0, Ordering::Relaxed);
+        }
+        self.reused.store(false, Ordering::Relaxed);
+    }
+
     pub fn set(cell: &AtomicU64, v: u64) {
         cell.store(v, Ordering::Relaxed);
     }

@@ -9,7 +9,7 @@ use super::queue::Outbox;
 use super::stream::Delivered;
 use super::task::{body_error, ms, Task};
 use crate::error::{Error, ErrorKind};
-use crate::parser::{Limits, Parser};
+use crate::parser::Parser;
 use crate::timing::now_ns;
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -42,16 +42,15 @@ impl Task {
         Bytes::from(out)
     }
 
+    /// Parses the body's events into the queue with `parser` (the
+    /// stream's: it keeps the last event ID and `retry` across reconnects).
     pub(crate) async fn read_events(
         &self,
         mut body: Incoming,
         gzip: bool,
+        parser: &mut Parser,
         update_bytes: &(dyn Fn() + Sync),
     ) -> Result<(), Error> {
-        let mut parser = Parser::new(Limits {
-            max_line: self.settings.max_line,
-            max_event: self.settings.max_event,
-        });
         let mut gunzip = gzip.then(Gunzip::new);
         let mut outbox = Outbox::default();
         let idle = self.settings.idle_timeout;
@@ -86,7 +85,7 @@ impl Task {
             update_bytes();
             match &mut gunzip {
                 None => {
-                    let parsed = feed(&mut parser, data, at, &mut outbox);
+                    let parsed = feed(parser, data, at, &mut outbox);
                     self.deliver(&mut outbox, parsed).await?;
                 }
                 Some(g) => {
@@ -98,7 +97,7 @@ impl Task {
                             )
                         })?;
                         if !plain.is_empty() {
-                            let parsed = feed(&mut parser, plain, at, &mut outbox);
+                            let parsed = feed(parser, plain, at, &mut outbox);
                             self.deliver(&mut outbox, parsed).await?;
                         }
                     }

@@ -11,6 +11,7 @@ mod connect;
 mod gzip;
 mod host_pattern;
 mod io;
+mod notice;
 pub mod options;
 mod poller;
 mod pool;
@@ -18,6 +19,7 @@ mod queue;
 #[cfg(test)]
 mod queue_tests;
 mod reader;
+mod reconnect;
 mod redirect;
 mod request;
 mod response;
@@ -29,7 +31,11 @@ mod task_tests;
 mod tls;
 mod wakeup;
 
-pub use options::{HeadersJson, HttpVersionPref, Options, ProxySetting, TlsOptions, TlsVersion};
+pub use notice::{Notice, NoticeKind};
+pub use options::{
+    HeadersJson, HttpVersionPref, Options, ProxySetting, ReconnectOptions, ReconnectSetting,
+    TlsOptions, TlsVersion,
+};
 pub use poller::Poller;
 pub use queue::ReadState;
 pub use reader::{Batch, Reader};
@@ -129,6 +135,11 @@ impl Client {
         };
         let shared = Arc::new(queue::Queue::new(capacity));
         TimingCells::set(&shared.timings.start, start_ns);
+        let reconnect = reconnect::Policy::from_setting(opts.reconnect.as_ref()).map(|policy| {
+            // Jitter differs per stream: the address tells streams apart.
+            let seed = start_ns ^ (Arc::as_ptr(&shared) as u64);
+            reconnect::Reconnect::new(policy, seed, &request, &opts)
+        });
         let task = task::Task {
             shared: shared.clone(),
             client: self.inner.clone(),
@@ -136,6 +147,7 @@ impl Client {
             request: Some(request),
             redirects: redirect::Redirects::new(opts),
             settings,
+            reconnect,
         };
         let handle = crate::runtime::handle()?.spawn(task.run());
         Ok(Stream::new(shared, handle))

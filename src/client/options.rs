@@ -118,6 +118,58 @@ fn proxy_setting<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ProxySetting>
     }))
 }
 
+/// `reconnect`: `true` (every default), `false` (off, overriding a client
+/// default) or an object of [`ReconnectOptions`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReconnectSetting {
+    Off,
+    On(ReconnectOptions),
+}
+
+/// The `reconnect` object; every field optional (defaults in
+/// `client/reconnect.rs`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReconnectOptions {
+    /// Failed attempts in a row before the stream fails; none = no limit.
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_attempts: Option<u64>,
+    /// The wait before an attempt until the stream sends `retry`.
+    pub default_retry_ms: Option<u64>,
+    /// The longest wait, whatever the stream's `retry` says.
+    pub max_retry_ms: Option<u64>,
+    /// Each wait is lengthened by a random amount up to this.
+    pub jitter_ms: Option<u64>,
+}
+
+impl ReconnectOptions {
+    fn merged_over(&self, base: &ReconnectOptions) -> ReconnectOptions {
+        ReconnectOptions {
+            max_attempts: self.max_attempts.or(base.max_attempts),
+            default_retry_ms: self.default_retry_ms.or(base.default_retry_ms),
+            max_retry_ms: self.max_retry_ms.or(base.max_retry_ms),
+            jitter_ms: self.jitter_ms.or(base.jitter_ms),
+        }
+    }
+}
+
+fn reconnect_setting<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<ReconnectSetting>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(false) => Ok(Some(ReconnectSetting::Off)),
+        serde_json::Value::Bool(true) => {
+            Ok(Some(ReconnectSetting::On(ReconnectOptions::default())))
+        }
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v)
+            .map(|o| Some(ReconnectSetting::On(o)))
+            .map_err(|e| de::Error::custom(format!("key `reconnect`: {e}"))),
+        _ => Err(de::Error::custom(
+            "key `reconnect` must be true, false or an object",
+        )),
+    }
+}
+
 fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let v = u64::deserialize(d)?;
     if v == 0 {
@@ -182,6 +234,9 @@ pub struct Options {
     pub error_body_bytes: Option<u64>,
     /// Redirects followed before a 3xx is the answer; 0 = none.
     pub max_redirects: Option<u64>,
+    /// Reconnect after the stream ends or its connection fails.
+    #[serde(default, deserialize_with = "reconnect_setting")]
+    pub reconnect: Option<ReconnectSetting>,
 }
 
 impl Options {
@@ -242,6 +297,14 @@ impl Options {
         } else {
             (base.body.clone(), base.body_base64.clone())
         };
+        // Two objects merge field by field (the request winning); `false`
+        // or `true` replaces what the client has.
+        let reconnect = match (&base.reconnect, &self.reconnect) {
+            (Some(ReconnectSetting::On(b)), Some(ReconnectSetting::On(r))) => {
+                Some(ReconnectSetting::On(r.merged_over(b)))
+            }
+            (b, r) => pick(r, b),
+        };
         Options {
             url: pick(&self.url, &base.url),
             method: pick(&self.method, &base.method),
@@ -265,6 +328,7 @@ impl Options {
             queue_capacity: pick(&self.queue_capacity, &base.queue_capacity),
             error_body_bytes: pick(&self.error_body_bytes, &base.error_body_bytes),
             max_redirects: pick(&self.max_redirects, &base.max_redirects),
+            reconnect,
         }
     }
 }
@@ -291,6 +355,56 @@ mod tests {
         assert_eq!(a.proxy, Some(ProxySetting::None));
         let b = Options::from_json(br#"{}"#).unwrap();
         assert_eq!(b.proxy, None);
+    }
+
+    #[test]
+    fn reconnect_forms() {
+        let on = Options::from_json(br#"{"reconnect":true}"#).unwrap();
+        assert_eq!(
+            on.reconnect,
+            Some(ReconnectSetting::On(ReconnectOptions::default()))
+        );
+        let off = Options::from_json(br#"{"reconnect":false}"#).unwrap();
+        assert_eq!(off.reconnect, Some(ReconnectSetting::Off));
+        let some = Options::from_json(br#"{"reconnect":{"max_attempts":3,"jitter_ms":10}}"#)
+            .unwrap()
+            .reconnect;
+        let Some(ReconnectSetting::On(o)) = some else {
+            panic!("{some:?}")
+        };
+        assert_eq!(
+            (o.max_attempts, o.jitter_ms, o.max_retry_ms),
+            (Some(3), Some(10), None)
+        );
+        for bad in [
+            &br#"{"reconnect":{"bogus":1}}"#[..],
+            br#"{"reconnect":{"max_attempts":0}}"#,
+            br#"{"reconnect":3}"#,
+        ] {
+            let e = Options::from_json(bad).unwrap_err();
+            assert!(e.message.contains("reconnect"), "{}", e.message);
+        }
+        let e = Options::from_json(br#"{"reconnect":{"bogus":1}}"#).unwrap_err();
+        assert!(e.message.contains("bogus"), "{}", e.message);
+    }
+
+    #[test]
+    fn reconnect_merges_field_by_field() {
+        let client =
+            Options::from_json(br#"{"reconnect":{"max_attempts":3,"default_retry_ms":5}}"#)
+                .unwrap();
+        let req = Options::from_json(br#"{"reconnect":{"default_retry_ms":7}}"#).unwrap();
+        let Some(ReconnectSetting::On(o)) = req.merged_over(&client).reconnect else {
+            panic!("reconnect is on")
+        };
+        assert_eq!((o.max_attempts, o.default_retry_ms), (Some(3), Some(7)));
+        let off = Options::from_json(br#"{"reconnect":false}"#).unwrap();
+        assert_eq!(
+            off.merged_over(&client).reconnect,
+            Some(ReconnectSetting::Off)
+        );
+        let none = Options::default();
+        assert_eq!(none.merged_over(&client).reconnect, client.reconnect);
     }
 
     #[test]

@@ -33,10 +33,14 @@
 //! `signaled` is set. Threads blocked in a read or `wait_open` sleep on the
 //! condvar; whoever changes the state notifies it when `waiters > 0`.
 //!
-//! A later item kind (e.g. a "reconnected" notice) is a new [`Entry`]
-//! variant pushed in order among events; the read ends its batch before it
-//! and reports it as the batch's state.
+//! Reconnect notices ([`Notice`]) are entries too, pushed in order among
+//! events. A read ends its batch before a notice; the next read lends no
+//! event and reports the notice (`ReadState::Notice`), which stays readable
+//! until the read after it. Reading a `Reconnected` notice makes its
+//! response the stream's current one (`Queue::response`), so the response
+//! a consumer sees is always that of the events it is reading.
 
+use super::notice::Notice;
 use super::poller::{Attachment, Poller, PollerShared};
 use super::response::Response;
 use super::stream::Delivered;
@@ -53,8 +57,10 @@ use std::time::{Duration, Instant};
 /// One queued item.
 pub(crate) enum Entry {
     Event(Delivered),
-    /// An event an owned read (`Stream::next`, `drain`) moved out of the
-    /// consumer's batch; never handed out again.
+    /// Boxed: notices are rare, and an entry stays the size of an event.
+    Notice(Box<Notice>),
+    /// An event or notice an owned read (`Stream::next`, `drain`) moved out
+    /// of the consumer's batch; never handed out again.
     Taken,
 }
 
@@ -62,8 +68,19 @@ impl Entry {
     pub fn event(&self) -> Option<&Delivered> {
         match self {
             Entry::Event(d) => Some(d),
-            Entry::Taken => None,
+            _ => None,
         }
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        match self {
+            Entry::Notice(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn is_notice(&self) -> bool {
+        matches!(self, Entry::Notice(_))
     }
 }
 
@@ -84,6 +101,9 @@ pub enum ReadState {
     Failed,
     /// `cancel()` was called.
     Cancelled,
+    /// No event: a reconnect notice is next, readable until the next read
+    /// (`Reader::notice`). Read again for what follows it.
+    Notice,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +140,8 @@ struct State {
     spent: Vec<Entry>,
     /// Events the consumer took at its last refill and had not handed out.
     unread: usize,
+    /// Notices among `queued` (so a refill without any never looks for one).
+    notices: usize,
     phase: Phase,
     signaled: bool,
     fd: Option<WakeFd>,
@@ -136,7 +158,11 @@ pub(crate) struct Queue {
     /// Mirrors `phase == Cancelled` for the lock-free check at every read.
     cancelled: AtomicBool,
     capacity: usize,
-    response: OnceLock<Response>,
+    /// The first response (what `wait_open` waits for).
+    response: OnceLock<Arc<Response>>,
+    /// The response of the connection whose events the consumer reads: the
+    /// first one, then each `Reconnected` notice's as it is read.
+    current: Mutex<Option<Arc<Response>>>,
     error: OnceLock<Error>,
     pub timings: TimingCells,
 }
@@ -146,6 +172,35 @@ pub(crate) struct Queue {
 pub(crate) struct Local {
     pub items: Vec<Entry>,
     pub cursor: usize,
+    /// Notices in `items[cursor..]`.
+    notices: usize,
+    /// The notice the last read reported, an index into `items`.
+    pub notice: Option<usize>,
+}
+
+impl Local {
+    /// Lends up to `max` entries from the cursor on, stopping before a
+    /// notice, or reports the notice at the cursor on its own. The state is
+    /// `Some` when the read must say "read again" (`More`, `Notice`);
+    /// `None` when everything up to the end of `items` was lent.
+    fn lend(&mut self, max: usize) -> (Range<usize>, Option<ReadState>) {
+        let start = self.cursor;
+        let mut end = start.saturating_add(max).min(self.items.len());
+        if self.notices > 0 {
+            if let Some(k) = self.items[start..end].iter().position(Entry::is_notice) {
+                if k == 0 {
+                    self.cursor = start + 1;
+                    self.notices -= 1;
+                    self.notice = Some(start);
+                    return (start..start, Some(ReadState::Notice));
+                }
+                end = start + k;
+            }
+        }
+        self.cursor = end;
+        let state = (end < self.items.len()).then_some(ReadState::More);
+        (start..end, state)
+    }
 }
 
 /// What to do once the lock is released.
@@ -174,6 +229,7 @@ impl Queue {
                 queued: Vec::new(),
                 spent: Vec::new(),
                 unread: 0,
+                notices: 0,
                 phase: Phase::Connecting,
                 signaled: false,
                 fd: None,
@@ -185,6 +241,7 @@ impl Queue {
             cancelled: AtomicBool::new(false),
             capacity: capacity.max(1),
             response: OnceLock::new(),
+            current: Mutex::new(None),
             error: OnceLock::new(),
             timings: TimingCells::default(),
         }
@@ -234,9 +291,13 @@ impl Queue {
 
     // ---- producer side -------------------------------------------------
 
-    /// Headers are in: publish the response and wake open waiters.
-    pub fn set_response(&self, r: Response) {
-        let _ = self.response.set(r);
+    /// Headers are in: publish the response and wake open waiters. Only
+    /// the first call counts (a reconnect's response travels in its notice).
+    pub fn set_response(&self, r: Arc<Response>) {
+        if self.response.set(r.clone()).is_err() {
+            return;
+        }
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
         let mut st = self.lock();
         let mut after = After::default();
         if st.phase == Phase::Connecting {
@@ -304,6 +365,13 @@ impl Queue {
         let n = room.min(out.batch.len());
         let mut after = After::default();
         if n > 0 {
+            let notices = if out.notices == 0 {
+                0
+            } else {
+                out.batch[..n].iter().filter(|e| e.is_notice()).count()
+            };
+            out.notices -= notices;
+            st.notices += notices;
             if st.queued.is_empty() && n == out.batch.len() {
                 std::mem::swap(&mut st.queued, &mut out.batch);
             } else {
@@ -313,7 +381,7 @@ impl Queue {
             // still waiting for room.
             self.timings
                 .events
-                .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                .fetch_add((n - notices) as u64, std::sync::atomic::Ordering::Relaxed);
             after.notify = Queue::signal(&mut st);
         }
         let done = out.batch.is_empty();
@@ -348,17 +416,40 @@ impl Queue {
         if self.is_cancelled() {
             return (0..0, ReadState::Cancelled);
         }
+        local.notice = None;
         let max = max.max(1);
-        let left = local.items.len() - local.cursor;
-        if left > 0 {
+        let result = if local.cursor < local.items.len() {
             // From the current batch, without the lock. Whether more is
             // queued is only known under the lock: the next read finds out.
-            let start = local.cursor;
-            let n = left.min(max);
-            local.cursor += n;
-            return (start..start + n, ReadState::More);
+            let (range, state) = local.lend(max);
+            (range, state.unwrap_or(ReadState::More))
+        } else {
+            self.refill(local, timeout, max)
+        };
+        if result.1 == ReadState::Notice {
+            self.notice_read(local);
         }
-        self.refill(local, timeout, max)
+        result
+    }
+
+    /// The consumer reached a notice: a `Reconnected` one's response is
+    /// the current response from now on.
+    fn notice_read(&self, local: &Local) {
+        let response = local
+            .notice
+            .and_then(|i| local.items.get(i))
+            .and_then(Entry::notice)
+            .and_then(|n| n.response.clone());
+        if let Some(r) = response {
+            // The previous response drops here, on the reading thread: the
+            // views it lent end with this read, as documented.
+            let old = self
+                .current
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .replace(r);
+            drop(old);
+        }
     }
 
     fn refill(
@@ -387,24 +478,19 @@ impl Queue {
             }
             if !st.queued.is_empty() {
                 std::mem::swap(&mut local.items, &mut st.queued);
-                let total = local.items.len();
-                let n = total.min(max);
-                local.cursor = n;
-                st.unread = total - n;
+                local.notices = std::mem::take(&mut st.notices);
+                let (range, state) = local.lend(max);
+                st.unread = local.items.len() - local.cursor;
                 after.producer = self.room_for_producer(&mut st);
-                let state = if n < total {
-                    ReadState::More
-                } else {
-                    match st.phase {
-                        Phase::Ended => ReadState::End,
-                        Phase::Failed => ReadState::Failed,
-                        _ => {
-                            Queue::rearm(&mut st);
-                            ReadState::Empty
-                        }
+                let state = state.unwrap_or_else(|| match st.phase {
+                    Phase::Ended => ReadState::End,
+                    Phase::Failed => ReadState::Failed,
+                    _ => {
+                        Queue::rearm(&mut st);
+                        ReadState::Empty
                     }
-                };
-                break (0..n, state);
+                });
+                break (range, state);
             }
             st.unread = 0;
             if after.producer.is_none() {
@@ -502,8 +588,12 @@ impl Queue {
         })))
     }
 
-    pub fn response(&self) -> Option<&Response> {
-        self.response.get()
+    /// The response of the connection whose events the consumer reads.
+    pub fn response(&self) -> Option<Arc<Response>> {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn error(&self) -> Option<&Error> {
@@ -552,6 +642,8 @@ impl Queue {
 pub(crate) struct Outbox {
     batch: Vec<Entry>,
     trash: Vec<Entry>,
+    /// Notices in `batch`.
+    notices: usize,
 }
 
 impl Outbox {
@@ -559,15 +651,22 @@ impl Outbox {
         self.batch.push(Entry::Event(d));
     }
 
-    /// Moves every added event into the queue, waiting (not blocking) while
+    pub fn add_notice(&mut self, n: Notice) {
+        self.batch.push(Entry::Notice(Box::new(n)));
+        self.notices += 1;
+    }
+
+    /// Moves every added entry into the queue, waiting (not blocking) while
     /// it is full. `Err` = cancelled.
     pub async fn flush(&mut self, queue: &Queue) -> Result<(), Error> {
-        let Some(first) = self.batch.first().and_then(Entry::event) else {
+        if self.batch.is_empty() {
             return Ok(());
-        };
+        }
         let t = &queue.timings;
-        if t.first_event.load(Ordering::Relaxed) == 0 {
-            TimingCells::set(&t.first_event, first.at_ns);
+        if let Some(first) = self.batch.iter().find_map(Entry::event) {
+            if t.first_event.load(Ordering::Relaxed) == 0 {
+                TimingCells::set(&t.first_event, first.at_ns);
+            }
         }
         std::future::poll_fn(|cx| queue.poll_push(self, cx)).await
     }

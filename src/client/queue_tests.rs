@@ -3,6 +3,7 @@
 //! waits, poller tokens across many streams, and the wake-up protocol under
 //! a race for each way of waiting (stream fd, poller fd, blocking read).
 
+use super::notice::{Notice, NoticeKind};
 use super::poller::Poller;
 use super::queue::{Local, Outbox, Queue, ReadState};
 use super::response::Response;
@@ -123,6 +124,71 @@ fn a_read_that_empties_the_queue_says_so_and_rearms_the_fd() {
     assert!(!readable(fd, 0));
 }
 
+fn notice(kind: NoticeKind, status: u16) -> Notice {
+    Notice {
+        kind,
+        reason: None,
+        attempt: 1,
+        wait: Duration::ZERO,
+        since_ns: 0,
+        at_ns: 0,
+        last_event_id: Text::new(),
+        response: (status > 0).then(|| {
+            Arc::new(Response {
+                status,
+                ..response()
+            })
+        }),
+    }
+}
+
+#[test]
+fn a_notice_ends_the_batch_before_it_and_comes_alone() {
+    let q = Queue::new(64);
+    let wakes = Arc::new(Wakes::default());
+    q.set_response(Arc::new(response()));
+    let mut out = outbox(0..3);
+    out.add_notice(notice(NoticeKind::Reconnecting, 0));
+    out.add_notice(notice(NoticeKind::Reconnected, 201));
+    for i in 3..5 {
+        out.add(event(i));
+    }
+    assert!(push_once(&q, &mut out, &wakes).is_ready());
+    assert_eq!(q.timings.snapshot().events, 5, "notices are not events");
+    let mut local = Local::default();
+    assert_eq!(
+        read(&q, &mut local, NOW, 64),
+        (vec![0, 1, 2], ReadState::More)
+    );
+    assert_eq!(local.notice, None);
+    // Each notice alone; the response changes with the Reconnected one.
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![], ReadState::Notice));
+    let first = local.notice.and_then(|i| local.items[i].notice().cloned());
+    assert_eq!(first.map(|n| n.kind), Some(NoticeKind::Reconnecting));
+    assert_eq!(q.response().unwrap().status, 200);
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![], ReadState::Notice));
+    assert_eq!(q.response().unwrap().status, 201);
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![3, 4], ReadState::More));
+    assert_eq!(local.notice, None, "a read forgets the notice");
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![], ReadState::Empty));
+}
+
+#[test]
+fn a_notice_at_the_end_of_a_refill_still_stops_the_read() {
+    let q = Queue::new(64);
+    let wakes = Arc::new(Wakes::default());
+    let mut out = outbox(0..2);
+    out.add_notice(notice(NoticeKind::Reconnecting, 0));
+    assert!(push_once(&q, &mut out, &wakes).is_ready());
+    q.set_failed(Error::new(ErrorKind::Connect, "refused"));
+    let mut local = Local::default();
+    // Not Failed yet: the notice comes first.
+    assert_eq!(read(&q, &mut local, NOW, 1), (vec![0], ReadState::More));
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![1], ReadState::More));
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![], ReadState::Notice));
+    assert_eq!(read(&q, &mut local, NOW, 64), (vec![], ReadState::Failed));
+}
+
 #[test]
 fn a_full_queue_pauses_the_producer_until_reads_make_room() {
     let q = Queue::new(4);
@@ -214,7 +280,7 @@ fn cancel_wakes_a_waiting_producer_and_wins_over_queued_events() {
 fn wait_open_tells_open_failure_and_timeout_apart() {
     let q = Queue::new(4);
     assert!(q.wait_open(Some(Duration::from_millis(10))).is_pending());
-    q.set_response(response());
+    q.set_response(Arc::new(response()));
     assert!(matches!(q.wait_open(NOW), Poll::Ready(Ok(()))));
     q.cancel();
     assert!(
@@ -349,13 +415,13 @@ fn poller_tokens_follow_readiness_across_many_streams() {
     assert_eq!(poller.wait(NOW, &mut tokens), 2);
     assert_eq!(&tokens[..2], &[40, 50]);
     // Detaching withdraws a queued token; a dropped poller is harmless.
-    queues[2].set_response(response());
+    queues[2].set_response(Arc::new(response()));
     assert_eq!(poller.ready_len(), 1);
     queues[2].attach(None);
     assert_eq!(poller.ready_len(), 0);
     assert!(!readable(fd, 0));
     drop(poller);
-    queues[3].set_response(response());
+    queues[3].set_response(Arc::new(response()));
 }
 
 /// How the race test's consumer waits.

@@ -2,6 +2,7 @@
 //! batch and the read calls. Events are lent out of the batch, valid until
 //! the reader's next read; the owned reads move them out.
 
+use super::notice::Notice;
 use super::queue::{Entry, Local, Queue, ReadState};
 use super::stream::{Delivered, Next};
 use std::ops::Range;
@@ -18,7 +19,8 @@ pub struct Reader<'s> {
 pub struct Batch<'a> {
     entries: &'a [Entry],
     /// `More`: read again before waiting; `Empty`: nothing more queued now;
-    /// or the final state, which then comes with the last events.
+    /// `Notice`: no events, a notice is next (`Reader::notice`); or the
+    /// final state, which then comes with the last events.
     pub state: ReadState,
 }
 
@@ -53,8 +55,30 @@ impl Reader<'_> {
         }
     }
 
+    /// The notice the last read reported (`ReadState::Notice`), lent until
+    /// this reader's next read.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.local
+            .notice
+            .and_then(|i| self.local.items.get(i))
+            .and_then(Entry::notice)
+    }
+
+    /// Moves out the notice the last read reported.
+    fn take_notice(&mut self) -> Option<Box<Notice>> {
+        let index = self.local.notice?;
+        let entry = self.local.items.get_mut(index)?;
+        match std::mem::replace(entry, Entry::Taken) {
+            Entry::Notice(n) => Some(n),
+            other => {
+                *entry = other;
+                None
+            }
+        }
+    }
+
     /// The next event, lent until this reader's next read; or why there is
-    /// none (`Empty` = nothing within the timeout).
+    /// none (`Empty` = nothing within the timeout; `Notice`: see `notice`).
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<&Delivered, ReadState> {
         let (range, state) = self.read_range(timeout, 1);
         match self.local.items[range].first().and_then(Entry::event) {
@@ -63,13 +87,14 @@ impl Reader<'_> {
         }
     }
 
-    /// Moves up to `max` events into `out` (see `Stream::drain`).
+    /// Moves up to `max` events into `out` (see `Stream::drain`); with no
+    /// event, the notice if one is next.
     pub(crate) fn take(
         &mut self,
         timeout: Option<Duration>,
         max: usize,
         out: &mut Vec<Delivered>,
-    ) -> (usize, ReadState) {
+    ) -> (usize, ReadState, Option<Box<Notice>>) {
         let (range, state) = self.read_range(timeout, max);
         let before = out.len();
         for entry in &mut self.local.items[range] {
@@ -77,7 +102,12 @@ impl Reader<'_> {
                 out.push(d);
             }
         }
-        (out.len() - before, state)
+        let notice = if state == ReadState::Notice {
+            self.take_notice()
+        } else {
+            None
+        };
+        (out.len() - before, state, notice)
     }
 
     /// The next event, moved out (see `Stream::next`).
@@ -86,6 +116,11 @@ impl Reader<'_> {
         if let Some(entry) = self.local.items[range].first_mut() {
             if let Entry::Event(d) = std::mem::replace(entry, Entry::Taken) {
                 return Next::Event(d);
+            }
+        }
+        if state == ReadState::Notice {
+            if let Some(n) = self.take_notice() {
+                return Next::Notice(n);
             }
         }
         Next::from(state)

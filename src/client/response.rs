@@ -3,7 +3,7 @@
 use http::{HeaderName, HeaderValue, Version};
 use std::net::SocketAddr;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     /// The URL that gave this response: the request's, or where its
     /// redirects led.

@@ -2,6 +2,7 @@
 //! with the stream's task lives in the queue (`queue.rs`); the consumer's
 //! current batch lives here, behind the one-reader lock.
 
+use super::notice::Notice;
 use super::poller::Poller;
 use super::queue::{Local, Queue, ReadState};
 use super::reader::Reader;
@@ -34,13 +35,16 @@ pub enum Next {
     Failed,
     /// `cancel()` was called.
     Cancelled,
+    /// A reconnect notice (streams with the `reconnect` option only).
+    Notice(Box<Notice>),
 }
 
 impl From<ReadState> for Next {
-    /// The result of a read that delivered no event.
+    /// The result of a read that delivered no event (and, for `Notice`,
+    /// whose notice was already taken).
     fn from(state: ReadState) -> Next {
         match state {
-            ReadState::More | ReadState::Empty => Next::Timeout,
+            ReadState::More | ReadState::Empty | ReadState::Notice => Next::Timeout,
             ReadState::End => Next::End,
             ReadState::Failed => Next::Failed,
             ReadState::Cancelled => Next::Cancelled,
@@ -57,6 +61,8 @@ pub enum Drain {
     End,
     Failed,
     Cancelled,
+    /// No event: a reconnect notice was next.
+    Notice(Box<Notice>),
 }
 
 /// One SSE request and its events. `Send + Sync`: any thread may wait,
@@ -108,8 +114,10 @@ impl Stream {
         self.queue.wait_open(timeout)
     }
 
-    /// Status, headers and version, once headers arrived.
-    pub fn response(&self) -> Option<&Response> {
+    /// Status, headers and version, once headers arrived. After a
+    /// reconnect, the new connection's from the read that reported its
+    /// `Reconnected` notice on: always the response of the events being read.
+    pub fn response(&self) -> Option<Arc<Response>> {
         self.queue.response()
     }
 
@@ -130,12 +138,13 @@ impl Stream {
             return Drain::Events(0);
         }
         match self.reader_wait().take(timeout, max, out) {
-            (n, _) if n > 0 => Drain::Events(n),
-            (_, state) => match Next::from(state) {
+            (n, _, _) if n > 0 => Drain::Events(n),
+            (_, _, Some(notice)) => Drain::Notice(notice),
+            (_, state, None) => match Next::from(state) {
                 Next::End => Drain::End,
                 Next::Failed => Drain::Failed,
                 Next::Cancelled => Drain::Cancelled,
-                Next::Event(_) | Next::Timeout => Drain::Timeout,
+                Next::Event(_) | Next::Timeout | Next::Notice(_) => Drain::Timeout,
             },
         }
     }

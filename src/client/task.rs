@@ -1,19 +1,22 @@
 //! The stream task (the queue's producer): get a connection (pooled or
 //! new), send the request, publish the response, then read body chunks,
 //! parse them and push the events into the bounded queue, pausing while it
-//! is full.
+//! is full. With the `reconnect` option, `reconnect.rs` runs this again
+//! after the connection ends.
 
 use super::body::gunzip_prefix;
 use super::connect;
 use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
 use super::queue::Queue;
+use super::reconnect::Reconnect;
 use super::redirect::{self, Answer, Redirects};
 use super::request::RequestTemplate;
 use super::response::Response;
 use super::route::Route;
 use super::ClientInner;
 use crate::error::{Error, ErrorKind};
+use crate::parser::{Limits, Parser};
 use crate::timing::TimingCells;
 use hyper::body::Incoming;
 use std::sync::atomic::Ordering;
@@ -25,11 +28,14 @@ pub(crate) struct Task {
     pub shared: Arc<Queue>,
     pub client: Arc<ClientInner>,
     pub route: Route,
-    /// Dropped once response headers are in: not needed for the body phase.
+    /// Dropped once response headers are in (unless reconnecting): not
+    /// needed for the body phase.
     pub request: Option<RequestTemplate>,
     /// `None` when `max_redirects` is 0; dropped once the answer is in.
     pub redirects: Option<Box<Redirects>>,
     pub settings: Settings,
+    /// The `reconnect` option's policy and state; `None` without it.
+    pub reconnect: Option<Box<Reconnect>>,
 }
 
 pub(crate) struct Settings {
@@ -58,10 +64,12 @@ impl Drop for Task {
     }
 }
 
-/// What the body loop leaves behind when it ends cleanly.
-struct CleanEnd {
+/// What one connection leaves behind when its stream ends cleanly.
+pub(crate) struct CleanEnd {
     sender: Option<hyper::client::conn::http1::SendRequest<ReqBody>>,
     counters: Arc<ConnCounters>,
+    /// False when the answer asks not to reconnect (a 204, with `reconnect`).
+    pub may_reconnect: bool,
 }
 
 /// How long a pooled HTTP/1.1 connection may take to be ready for its next
@@ -74,9 +82,10 @@ pub(crate) fn ms(d: Duration) -> u128 {
 
 impl Task {
     pub async fn run(mut self) {
+        // `total_timeout_ms` bounds the whole stream, reconnects included.
         let result = match self.settings.total_deadline {
             Some((deadline, total_ms)) => {
-                match tokio::time::timeout_at(deadline, self.drive()).await {
+                match tokio::time::timeout_at(deadline, self.drive_all()).await {
                     Ok(r) => r,
                     Err(_) => Err(Error::new(
                         ErrorKind::TotalTimeout,
@@ -84,22 +93,37 @@ impl Task {
                     )),
                 }
             }
-            None => self.drive().await,
+            None => self.drive_all().await,
         };
         match result {
-            Ok(end) => {
-                // A cleanly finished HTTP/1.1 connection goes back to the
-                // pool before the end is reported, so the caller's next
-                // stream finds it; it is not waited for: the checkout waits
-                // until hyper has it ready (`pooled`).
-                if let Some(sender) = end.sender {
-                    self.client
-                        .pool
-                        .put_h1(&self.route.key, sender, end.counters);
-                }
-                self.shared.set_ended();
-            }
+            Ok(()) => self.shared.set_ended(),
             Err(e) => self.shared.set_failed(e),
+        }
+    }
+
+    /// One connection, or as many as the `reconnect` option asks for.
+    async fn drive_all(&mut self) -> Result<(), Error> {
+        let mut parser = Parser::new(Limits {
+            max_line: self.settings.max_line,
+            max_event: self.settings.max_event,
+        });
+        if self.reconnect.is_some() {
+            return self.drive_reconnecting(&mut parser).await;
+        }
+        let end = self.drive(&mut parser).await?;
+        self.put_back(end);
+        Ok(())
+    }
+
+    /// A cleanly finished HTTP/1.1 connection goes back to the pool before
+    /// the end is reported, so the caller's next stream (or reconnect)
+    /// finds it; it is not waited for: the checkout waits until hyper has
+    /// it ready (`pooled`).
+    pub(super) fn put_back(&self, end: CleanEnd) {
+        if let Some(sender) = end.sender {
+            self.client
+                .pool
+                .put_h1(&self.route.key, sender, end.counters);
         }
     }
 
@@ -212,7 +236,9 @@ impl Task {
         })
     }
 
-    async fn drive(&mut self) -> Result<CleanEnd, Error> {
+    /// One connection (redirects followed): request, response, events until
+    /// its body ends.
+    pub(super) async fn drive(&mut self, parser: &mut Parser) -> Result<CleanEnd, Error> {
         let Answer {
             conn,
             response,
@@ -227,7 +253,12 @@ impl Task {
             counters,
             slot: _slot,
         } = conn;
-        let url = self.request.take().map(|r| r.url).unwrap_or_default();
+        // A reconnecting stream keeps its request for the next attempt.
+        let url = match self.reconnect {
+            None => self.request.take().map(|r| r.url),
+            Some(_) => self.request.as_ref().map(|r| r.url.clone()),
+        };
+        let url = url.unwrap_or_default();
         let t = &self.shared.timings;
         TimingCells::mark(&t.headers);
         TimingCells::set(
@@ -238,21 +269,24 @@ impl Task {
             &t.first_byte,
             counters.first_read_ns.load(Ordering::Relaxed),
         );
-        // Redirect hops before this response count too (`earlier`).
+        // Redirect hops before this response count too (`earlier`), and so
+        // do the earlier connections of a reconnecting stream.
+        let carried = self.reconnect.as_ref().map_or((0, 0), |r| r.carried);
+        let (done_read, done_written) = (earlier.0 + carried.0, earlier.1 + carried.1);
         let update_bytes = |t: &TimingCells| {
             TimingCells::set(
                 &t.bytes_read,
-                counters.read().saturating_sub(base_read) + earlier.0,
+                counters.read().saturating_sub(base_read) + done_read,
             );
             TimingCells::set(
                 &t.bytes_written,
-                counters.written().saturating_sub(base_written) + earlier.1,
+                counters.written().saturating_sub(base_written) + done_written,
             );
         };
         update_bytes(t);
 
         let (parts, body) = response.into_parts();
-        let resp = Response::from_parts(&parts, counters.remote_addr, url);
+        let resp = Arc::new(Response::from_parts(&parts, counters.remote_addr, url));
         let keep_alive = !header_has_token(&parts.headers, "close");
         let gzip = self.settings.decompress
             && parts
@@ -263,9 +297,11 @@ impl Task {
         let status = parts.status;
         // Parsed headers point into hyper's first read buffer: let it go.
         drop(parts);
-        self.shared.set_response(resp);
 
         if !status.is_success() {
+            // The first response is published whatever its status; a
+            // reconnect's non-2xx shows in the error only.
+            self.shared.set_response(resp);
             let mut body = Box::pin(self.read_error_body(body)).await;
             if gzip {
                 body = gunzip_prefix(&body, self.settings.error_body_bytes);
@@ -278,7 +314,17 @@ impl Task {
             });
         }
 
-        self.read_events(body, gzip, &|| update_bytes(&self.shared.timings))
+        if self.reconnect.is_some() && self.no_content(status, &resp)? {
+            return Ok(CleanEnd {
+                sender: None,
+                counters,
+                may_reconnect: false,
+            });
+        }
+        self.shared.set_response(resp.clone());
+        self.announce(resp).await?;
+
+        self.read_events(body, gzip, parser, &|| update_bytes(&self.shared.timings))
             .await?;
         update_bytes(&self.shared.timings);
         let sender = match sender {
@@ -286,7 +332,11 @@ impl Task {
             _ => None,
         };
         // An HTTP/2 sender is shared through the pool; this clone drops here.
-        Ok(CleanEnd { sender, counters })
+        Ok(CleanEnd {
+            sender,
+            counters,
+            may_reconnect: true,
+        })
     }
 
     /// Connect anew and send; shares a new HTTP/2 connection via the pool.

@@ -33,6 +33,7 @@ fn a_panicking_stream_task_fails_its_stream_as_internal() {
             max_event: 1024,
             error_body_bytes: 0,
         },
+        reconnect: None,
     };
     let handle = crate::runtime::handle().unwrap().spawn(async move {
         let _task = task;

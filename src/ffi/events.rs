@@ -1,4 +1,5 @@
-//! Reading events: the one-event, batch and batch-with-state calls.
+//! Reading events: the one-event, batch and batch-with-state calls, and
+//! the reconnect notice a read reported.
 //!
 //! The views handed to C point into the events of the stream's current
 //! batch (`client::Reader`); they stay valid until the next read call on
@@ -10,7 +11,7 @@ use crate::client::{ReadState, Reader};
 
 use super::handle;
 use super::stream::{sse_stream, timeout_of};
-use super::types::{sse_event, sse_result};
+use super::types::{sse_event, sse_notice, sse_result};
 
 /// The result code for a read state (`More` and `Empty` only reach C from
 /// `sse_stream_read`; the other calls report `SSE_OK` with their events).
@@ -21,6 +22,7 @@ fn code_of(state: ReadState) -> sse_result {
         ReadState::End => sse_result::SSE_END,
         ReadState::Failed => sse_result::SSE_ERR_STREAM,
         ReadState::Cancelled => sse_result::SSE_CANCELLED,
+        ReadState::Notice => sse_result::SSE_NOTICE,
     }
 }
 
@@ -93,7 +95,9 @@ fn read_batch(
 /// `sse_next_event` or `sse_close` on this stream (any read call ends it).
 /// Otherwise `SSE_TIMEOUT`, `SSE_END` (clean end), `SSE_ERR_STREAM`
 /// (`sse_stream_error()` tells why; a non-2xx response is reported this
-/// way, with its body) or `SSE_CANCELLED`, and `*out` is not written.
+/// way, with its body), `SSE_CANCELLED` or, with the `reconnect` option,
+/// `SSE_NOTICE` (read it with `sse_stream_notice()`, then read on), and
+/// `*out` is not written.
 /// One thread at a time: a concurrent read of the same stream returns
 /// `SSE_ERR_STATE`; `sse_cancel` from another thread wakes this call.
 #[no_mangle]
@@ -125,8 +129,9 @@ pub extern "C" fn sse_try_next_event(stream: *mut sse_stream, out: *mut sse_even
 /// least one event, then takes every queued event up to `cap` without
 /// waiting more. `SSE_OK`: `out[0..*n]` hold them (1 <= `*n` <= `cap`),
 /// borrowed; valid until the next `sse_next_event` or `sse_close` on this
-/// stream. Other results as `sse_next_event`, with `*n` not written;
-/// events queued before an end or failure are always delivered first.
+/// stream. Other results as `sse_next_event` (`SSE_NOTICE` included), with
+/// `*n` not written; events queued before an end, a failure or a notice
+/// are always delivered first.
 /// `SSE_ERR_INVALID` when `cap` is 0. One thread at a time.
 #[no_mangle]
 pub extern "C" fn sse_next_events(
@@ -153,6 +158,10 @@ pub extern "C" fn sse_next_events(
 /// - `SSE_END`, `SSE_ERR_STREAM` (`sse_stream_error()` tells why),
 ///   `SSE_CANCELLED`: the stream's final state; `out[0..*n]` are its last
 ///   events (the last batch and the end come back in one call).
+/// - `SSE_NOTICE` (`reconnect` option only): `*n` = 0; a reconnect notice
+///   is next, readable with `sse_stream_notice()` until the next read
+///   call. The batch before it came back with `SSE_OK`; call again for
+///   what follows.
 ///
 /// The events are borrowed; valid until the next `sse_next_event` (or any
 /// read call) or `sse_close` on this stream. `SSE_ERR_INVALID` when `cap`
@@ -167,4 +176,24 @@ pub extern "C" fn sse_stream_read(
     n: *mut usize,
 ) -> sse_result {
     ffi_boundary!({ read_batch(stream, timeout_ms, out, cap, n, true) })
+}
+
+/// The reconnect notice the last read call on this stream reported with
+/// `SSE_NOTICE` (streams with the `reconnect` option only), copied into
+/// `*out`. Its views are borrowed; valid until the next read call or
+/// `sse_close` on this stream. `SSE_ERR_STATE` when the last read did not
+/// return `SSE_NOTICE`, or while another thread reads the stream.
+#[no_mangle]
+pub extern "C" fn sse_stream_notice(stream: *mut sse_stream, out: *mut sse_notice) -> sse_result {
+    ffi_boundary!({
+        let stream = arg_ref!(stream);
+        non_null!(out);
+        let reader = reader!(stream);
+        let Some(notice) = reader.notice() else {
+            return sse_result::SSE_ERR_STATE;
+        };
+        // SAFETY: `out` is non-NULL and writable per the header's contract.
+        unsafe { handle::write(out, sse_notice::borrowing(notice)) };
+        sse_result::SSE_OK
+    })
 }

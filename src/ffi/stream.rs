@@ -2,7 +2,7 @@
 //! response, timings and error.
 
 use std::ffi::c_int;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -20,9 +20,10 @@ use super::types::{sse_bytes, sse_error, sse_result, sse_timings};
 /// called from any thread.
 pub struct sse_stream {
     pub(crate) stream: Stream,
-    /// The peer IP as text, made on the first `sse_stream_remote_addr` so
-    /// the view it lends lives as long as the stream.
-    pub(crate) remote_ip: OnceLock<Box<str>>,
+    /// The peer IP as text for the response it belongs to, made by
+    /// `sse_stream_remote_addr` so the view it lends lives as long as that
+    /// response is the stream's (a reconnect brings a new one).
+    pub(crate) remote_ip: Mutex<Option<(Arc<Response>, Box<str>)>>,
 }
 
 /// A C timeout: negative waits forever.
@@ -63,7 +64,7 @@ fn open_with(
         Ok(stream) => {
             let handle = handle::into_raw(sse_stream {
                 stream,
-                remote_ip: OnceLock::new(),
+                remote_ip: Mutex::new(None),
             });
             // SAFETY: `out` is non-NULL and writable per the header's contract.
             unsafe { handle::write(out, handle) };
@@ -84,7 +85,10 @@ fn open_with(
 /// a non-2xx status shows in `sse_stream_status()` and the first
 /// `sse_next_event` reports it. On `SSE_ERR_INVALID` (bad JSON, unknown or
 /// ill-typed key) or `SSE_ERR_OPEN` (DNS, connect, TLS, timeout, …), `*err`
-/// (when `err` is not NULL) must be freed with `sse_error_free`.
+/// (when `err` is not NULL) must be freed with `sse_error_free`. With the
+/// `reconnect` option a failed connection is retried first: this call
+/// returns at the first response, or `SSE_ERR_OPEN` once the stream gave
+/// up (`max_attempts`, `total_timeout_ms`).
 /// Thread-safe: many threads may open streams on one client at once.
 #[no_mangle]
 pub extern "C" fn sse_open(
@@ -101,7 +105,9 @@ pub extern "C" fn sse_open(
 /// stream's fd or its poller token tell when the response headers are in.
 /// Arguments, results and ownership as `sse_open`, except that connection
 /// failures are reported later by `sse_stream_wait_open` (only invalid
-/// options fail here). Thread-safe.
+/// options fail here). With the `reconnect` option, attempts that fail
+/// before the first response are reported as notices by the read calls
+/// (the fd and the poller token fire for them too). Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_start(
     client: *mut sse_client,
@@ -176,7 +182,10 @@ pub extern "C" fn sse_close(stream: *mut sse_stream) {
     })
 }
 
-/// The response status, 0 before the headers are in or for NULL.
+/// The response status, 0 before the headers are in or for NULL. With the
+/// `reconnect` option, the response is that of the connection whose events
+/// are being read: a read that returns a RECONNECTED notice makes the new
+/// connection's response the stream's (the same for every response call).
 #[no_mangle]
 pub extern "C" fn sse_stream_status(stream: *const sse_stream) -> u16 {
     ffi_boundary!({
@@ -204,7 +213,8 @@ pub extern "C" fn sse_stream_header_count(stream: *const sse_stream) -> usize {
 /// in the order each first arrived, a repeated name once per value, its
 /// values together in the order received (so `a, b, a` reads `a, a, b`).
 /// `*name` (lower-case) and `*value` are borrowed; valid until `sse_close`
-/// on this stream. `SSE_ERR_STATE` before the headers are in;
+/// on this stream or, with the `reconnect` option, the next read call that
+/// returns `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in;
 /// `SSE_ERR_INVALID` when `index` is out of range.
 #[no_mangle]
 pub extern "C" fn sse_stream_header(
@@ -247,7 +257,8 @@ pub extern "C" fn sse_stream_is_event_stream(stream: *const sse_stream) -> bool 
 /// The IP address of the connection the stream used (fresh or reused;
 /// through a proxy, the proxy's), as text without the port, e.g.
 /// `127.0.0.1` or `::1`. `*out` is borrowed; valid until `sse_close` on this
-/// stream. `SSE_ERR_STATE` before the headers are in.
+/// stream or, with the `reconnect` option, the next read call that returns
+/// `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in.
 #[no_mangle]
 pub extern "C" fn sse_stream_remote_addr(
     stream: *const sse_stream,
@@ -259,11 +270,16 @@ pub extern "C" fn sse_stream_remote_addr(
         let Some(response) = stream.stream.response() else {
             return sse_result::SSE_ERR_STATE;
         };
-        let text = stream.remote_ip.get_or_init(|| {
-            response
-                .remote_addr
-                .map_or_else(Box::default, |addr| addr.ip().to_string().into())
-        });
+        let mut cache = stream.remote_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let text = match &*cache {
+            Some((of, text)) if Arc::ptr_eq(of, &response) => text,
+            _ => {
+                let text = response
+                    .remote_addr
+                    .map_or_else(Box::default, |addr| addr.ip().to_string().into());
+                &cache.insert((response, text)).1
+            }
+        };
         // SAFETY: `out` is non-NULL and writable per the header's contract.
         unsafe { handle::write(out, handle::view(text.as_bytes())) };
         sse_result::SSE_OK
@@ -284,7 +300,7 @@ pub extern "C" fn sse_stream_http_version(
         let Some(response) = stream.stream.response() else {
             return sse_result::SSE_ERR_STATE;
         };
-        let name = go_version_name(response);
+        let name = go_version_name(&response);
         // SAFETY: `out` is non-NULL and writable per the header's contract.
         unsafe { handle::write(out, handle::view(name.as_bytes())) };
         sse_result::SSE_OK
@@ -303,7 +319,8 @@ fn go_version_name(response: &Response) -> &'static str {
 
 /// The URL that gave the response: the request's `url` as given, or, after
 /// redirects (see the `max_redirects` option), the last one they led to.
-/// `*out` is borrowed; valid until `sse_close` on this stream.
+/// `*out` is borrowed; valid until `sse_close` on this stream or, with the
+/// `reconnect` option, the next read call that returns `SSE_NOTICE`.
 /// `SSE_ERR_STATE` before the headers are in. Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_url(stream: *const sse_stream, out: *mut sse_bytes) -> sse_result {
@@ -319,8 +336,8 @@ pub extern "C" fn sse_stream_url(stream: *const sse_stream, out: *mut sse_bytes)
     })
 }
 
-/// Copies a snapshot of the stream's timings and byte counts into `*out`.
-/// Thread-safe.
+/// Copies a snapshot of the stream's timings and byte counts into `*out`
+/// (across reconnects: see `sse_timings`). Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_timings(
     stream: *const sse_stream,

@@ -149,6 +149,7 @@ fn every_error_kind_has_the_name_of_its_c_value() {
         (ErrorKind::Denied, "denied"),
         (ErrorKind::Io, "io"),
         (ErrorKind::Internal, "internal"),
+        (ErrorKind::ContentType, "content_type"),
     ];
     for (index, (kind, name)) in kinds.into_iter().enumerate() {
         let c_value = sse_error_kind::from(kind) as i32;
@@ -157,7 +158,7 @@ fn every_error_kind_has_the_name_of_its_c_value() {
         let got = unsafe { CStr::from_ptr(sse_error_kind_name(c_value)) };
         assert_eq!(got.to_str(), Ok(name));
     }
-    for unknown in [-1, 16, i32::MAX] {
+    for unknown in [-1, 17, i32::MAX] {
         // SAFETY: as above.
         let got = unsafe { CStr::from_ptr(sse_error_kind_name(unknown)) };
         assert_eq!(got.to_str(), Ok("unknown"));

@@ -3,7 +3,7 @@
 //! Values only ever flow Rust → C here: nothing converts a C integer into a
 //! Rust enum.
 
-use crate::client::Delivered;
+use crate::client::{Delivered, Notice, NoticeKind};
 use crate::error::ErrorKind;
 use crate::timing::Timings;
 
@@ -23,6 +23,10 @@ pub enum sse_result {
     SSE_ERR_STREAM = 3,
     /// `sse_cancel()` was called on this stream.
     SSE_CANCELLED = 4,
+    /// A read found a reconnect notice next (streams with the `reconnect`
+    /// option only): no event was written; `sse_stream_notice()` tells
+    /// what happened. Read again for what follows.
+    SSE_NOTICE = 5,
     /// A required pointer argument was NULL.
     SSE_ERR_NULL = 10,
     /// Invalid argument or options; the error says which.
@@ -73,6 +77,9 @@ pub enum sse_error_kind {
     SSE_ERROR_IO = 14,
     /// A bug inside libsse (a stream task panicked); please report it.
     SSE_ERROR_INTERNAL = 15,
+    /// A stream with the `reconnect` option got a 2xx answer whose
+    /// Content-Type is not `text/event-stream` (as browsers, it stops).
+    SSE_ERROR_CONTENT_TYPE = 16,
 }
 
 impl From<ErrorKind> for sse_error_kind {
@@ -93,6 +100,7 @@ impl From<ErrorKind> for sse_error_kind {
             ErrorKind::Denied => sse_error_kind::SSE_ERROR_DENIED,
             ErrorKind::Io => sse_error_kind::SSE_ERROR_IO,
             ErrorKind::Internal => sse_error_kind::SSE_ERROR_INTERNAL,
+            ErrorKind::ContentType => sse_error_kind::SSE_ERROR_CONTENT_TYPE,
         }
     }
 }
@@ -118,6 +126,7 @@ pub(crate) fn error_kind_name(kind: i32) -> Option<&'static [u8]> {
         13 => b"denied\0",
         14 => b"io\0",
         15 => b"internal\0",
+        16 => b"content_type\0",
         _ => return None,
     };
     Some(name)
@@ -173,8 +182,81 @@ impl sse_event {
     }
 }
 
+/// What a reconnect notice says. Values are never renumbered.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum sse_notice_kind {
+    /// The connection ended or failed, or an attempt to open one failed:
+    /// the stream waits `wait_ms`, then makes attempt `attempt`.
+    SSE_NOTICE_RECONNECTING = 1,
+    /// Attempt `attempt` opened a new connection: its events follow, and
+    /// the stream's response (`sse_stream_status`, headers, …) is the new
+    /// one from the read that returned this notice on.
+    SSE_NOTICE_RECONNECTED = 2,
+}
+
+/// A reconnect notice, from `sse_stream_notice()`. Views are borrowed;
+/// valid until the next read call or `sse_close` on this stream. Times are
+/// on the `sse_now_ns()` clock.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sse_notice {
+    /// Which notice.
+    pub kind: sse_notice_kind,
+    /// Why the connection was lost: `SSE_ERROR_NONE` when the server ended
+    /// the stream cleanly. RECONNECTING: the latest failure (the lost
+    /// connection, or the attempt that just failed); RECONNECTED: what
+    /// began the outage.
+    pub reason: sse_error_kind,
+    /// The attempt: 1 for the first after a loss, counting failed attempts
+    /// in a row (what `max_attempts` limits).
+    pub attempt: u32,
+    /// RECONNECTED: the new response's status (2xx); RECONNECTING: 0.
+    pub status: u16,
+    /// RECONNECTING: the wait before the attempt in ms (the stream's
+    /// `retry`, capped, plus jitter); RECONNECTED: 0.
+    pub wait_ms: u64,
+    /// RECONNECTED: ns without a connection, from the loss to the new
+    /// response's headers; RECONNECTING: from the loss to this notice.
+    pub downtime_ns: u64,
+    /// When the outage began (the loss, or the first failed attempt of a
+    /// stream that never opened).
+    pub since_ns: u64,
+    /// When this notice was made (RECONNECTED: the new headers' time).
+    pub time_ns: u64,
+    /// The reason as a message a person can read; empty for a clean end.
+    pub message: sse_bytes,
+    /// The `Last-Event-ID` the attempt sends; empty when it sends none.
+    pub last_event_id: sse_bytes,
+}
+
+impl sse_notice {
+    /// Views of a notice; they borrow from `notice`.
+    pub(crate) fn borrowing(notice: &Notice) -> sse_notice {
+        let reason = notice.reason.as_ref();
+        sse_notice {
+            kind: match notice.kind {
+                NoticeKind::Reconnecting => sse_notice_kind::SSE_NOTICE_RECONNECTING,
+                NoticeKind::Reconnected => sse_notice_kind::SSE_NOTICE_RECONNECTED,
+            },
+            reason: reason.map_or(sse_error_kind::SSE_ERROR_NONE, |e| e.kind.into()),
+            attempt: notice.attempt,
+            status: notice.status(),
+            wait_ms: u64::try_from(notice.wait.as_millis()).unwrap_or(u64::MAX),
+            downtime_ns: notice.downtime_ns(),
+            since_ns: notice.since_ns,
+            time_ns: notice.at_ns,
+            message: view(reason.map_or(&[][..], |e| e.message.as_bytes())),
+            last_event_id: view(notice.last_event_id.as_bytes()),
+        }
+    }
+}
+
 /// Per-stream timings and counters. Times are on the `sse_now_ns()` clock;
-/// 0 means the step did not happen (yet).
+/// 0 means the step did not happen (yet). With the `reconnect` option,
+/// `start_ns`, `first_event_ns`, `end_ns` and the counts are the stream's
+/// (bytes and events summed over its connections), the other times the
+/// latest connection attempt's (cleared when a reconnect is prepared).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct sse_timings {

@@ -9,31 +9,15 @@ cd "$(dirname "$0")/../.."
 events="${1:-20000}"
 runs="${2:-21}"
 
-tmp="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-cargo build --release -p sse --lib
-cargo build --release -p sse-testserver --bin sse-testserver
+# shellcheck source=scripts/testserver.sh
+. scripts/testserver.sh
+bench_setup
 # The baseline uses the release profile too, so both sides run the same code.
 cargo bench --profile release --bench abi --no-run
-lib="$(pwd)/target/release"
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude tests/c/bench_abi.c -o "$tmp/bench_abi" \
   -L"$lib" -lsse -Wl,-rpath,"$lib"
 
-"$lib/sse-testserver" --port 0 >"$tmp/server.out" &
-server_pid=$!
-base=""
-for _ in $(seq 1 100); do
-  base="$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$tmp/server.out")"
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "bench.sh: sse-testserver did not start" >&2; exit 1; }
+start_testserver base "$tmp/server.out"
 
 "$tmp/bench_abi" "$base" "$events" "$runs"
 SSE_BENCH_URL="$base" cargo bench --profile release --bench abi -- "$events" "$runs"

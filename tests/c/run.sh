@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C/C++ ABI suite: builds libsse and sse-testserver, checks the header,
 # compiles every C file as C11 and every C++ file as C++17 with
-# -Wall -Wextra -Werror, runs the ABI tests, a short soak (flat fds), sse_cat
+# -Wall -Wextra -Werror, runs the ABI and reconnect tests, a short soak (flat fds), sse_cat
 # and the C++ example against sse-testserver under valgrind, links once
 # statically against libsse.a, and installs into a temporary prefix to
 # build with pkg-config.
@@ -16,9 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
 
+# shellcheck source=scripts/testserver.sh
+. scripts/testserver.sh
 tmp="$(mktemp -d)"
-server_pids=()
+server_pids=() # one-shot stubs; the bundled servers are TESTSERVER_PIDS
 cleanup() {
+  stop_testservers
   for pid in "${server_pids[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -58,6 +61,7 @@ c++ "${cxxflags[@]}" "$tmp/header.cpp" -o "$tmp/header_cpp" "${ldso[@]}"
 
 step "compile the suite and the examples"
 cc "${cflags[@]}" tests/c/test_abi.c -o "$tmp/test_abi" "${ldso[@]}" -pthread
+cc "${cflags[@]}" tests/c/test_reconnect.c -o "$tmp/test_reconnect" "${ldso[@]}" -pthread
 cc "${cflags[@]}" tests/c/soak.c -o "$tmp/soak" "${ldso[@]}"
 cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat" "${ldso[@]}"
 c++ "${cxxflags[@]}" examples/cpp/sse_watch.cpp -o "$tmp/sse_watch" "${ldso[@]}"
@@ -66,21 +70,8 @@ cc "${cflags[@]}" examples/c/sse_cat.c -o "$tmp/sse_cat_static" -L"$lib" -l:libs
 if ldd "$tmp/sse_cat_static" | grep -q libsse; then fail "sse_cat_static links libsse.so"; fi
 
 step "start sse-testserver (HTTP, and HTTPS for --insecure)"
-# start_server OUT_VAR [ARGS...]: starts one server, stores its base URL.
-start_server() {
-  local var="$1" out="$tmp/server$#.out" url=""; shift
-  "$lib/sse-testserver" --port 0 "$@" >"$out" 2>"$out.err" &
-  server_pids+=("$!")
-  for _ in $(seq 1 100); do
-    url="$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$out")"
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "sse-testserver $* did not start: $(cat "$out.err")"
-  printf -v "$var" '%s' "$url"
-}
-start_server base
-start_server tls_base --tls
+start_testserver base "$tmp/server.out" || fail "sse-testserver"
+start_testserver tls_base "$tmp/server_tls.out" --tls || fail "sse-testserver --tls"
 echo "servers at $base and $tls_base"
 
 run=()
@@ -94,6 +85,10 @@ fi
 step "ABI test suite"
 "${run[@]}" "$tmp/test_abi" "$base" | tee "$tmp/abi.out"
 grep -Eq '^[0-9]+ passed, 0 failed$' "$tmp/abi.out" || fail "ABI test suite"
+
+step "reconnect suite"
+"${run[@]}" "$tmp/test_reconnect" "$base" | tee "$tmp/reconnect.out"
+grep -Eq '^[0-9]+ passed, 0 failed$' "$tmp/reconnect.out" || fail "reconnect suite"
 
 step "soak: 1,000 stream lifecycles and a 100,000-event stream under back-pressure"
 # The full soak (100,000 cycles, 10M events) is a benchmark: BENCHMARKS.md.

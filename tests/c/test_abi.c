@@ -18,85 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "sse.h"
-
-static int passed, failed;
-static const char *base; /* server base URL, no trailing slash */
-
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (cond) {                                                                  \
-      passed++;                                                                  \
-    } else {                                                                     \
-      failed++;                                                                  \
-      fprintf(stderr, "FAIL %s:%d in %s: %s\n", __FILE__, __LINE__, __func__, #cond); \
-    }                                                                            \
-  } while (0)
-
-#define CHECK_EQ_INT(a, b)                                                        \
-  do {                                                                            \
-    long long va_ = (long long)(a), vb_ = (long long)(b);                         \
-    if (va_ == vb_) {                                                             \
-      passed++;                                                                   \
-    } else {                                                                      \
-      failed++;                                                                   \
-      fprintf(stderr, "FAIL %s:%d in %s: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
-              __func__, #a, #b, va_, vb_);                                        \
-    }                                                                             \
-  } while (0)
-
-/* A view equals a C string. */
-static int bytes_eq(sse_bytes b, const char *s) {
-  return b.ptr != NULL && b.len == strlen(s) && memcmp(b.ptr, s, b.len) == 0;
-}
-
-#define CHECK_BYTES(b, s)                                                        \
-  do {                                                                           \
-    if (bytes_eq((b), (s))) {                                                    \
-      passed++;                                                                  \
-    } else {                                                                     \
-      failed++;                                                                  \
-      fprintf(stderr, "FAIL %s:%d in %s: %s == \"%s\" (got \"%.*s\")\n", __FILE__, __LINE__, \
-              __func__, #b, (s), (int)(b).len, (b).ptr ? (const char *)(b).ptr : ""); \
-    }                                                                            \
-  } while (0)
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-/* The request JSON for a GET of base + path. */
-static const char *request(const char *path) {
-  static char json[2048];
-  snprintf(json, sizeof json, "{\"url\": \"%s%s\"}", base, path);
-  return json;
-}
-
-static sse_result open_json(sse_client *c, const char *json, sse_stream **s, sse_error **e) {
-  return sse_open(c, (const uint8_t *)json, strlen(json), s, e);
-}
-
-static sse_stream *open_path(sse_client *c, const char *path) {
-  sse_stream *s = NULL;
-  sse_error *e = NULL;
-  sse_result r = open_json(c, request(path), &s, &e);
-  CHECK_EQ_INT(r, SSE_OK);
-  if (r != SSE_OK) {
-    char msg[256];
-    sse_error_message(e, msg, sizeof msg);
-    fprintf(stderr, "  open %s: %s\n", path, msg);
-    sse_error_free(e);
-    return NULL;
-  }
-  return s;
-}
-
-static sse_client *new_client(void) {
-  sse_client *c = NULL;
-  CHECK_EQ_INT(sse_client_new(NULL, 0, &c, NULL), SSE_OK);
-  return c;
-}
 
 /* Waits (bounded) until the engine has parsed `events` events. */
 static int wait_parsed(sse_stream *s, uint64_t events) {

@@ -126,15 +126,16 @@ pub enum Cut {
         after: u64,
         hold: Pin<Box<Sleep>>,
     },
-    /// After N events, half of event N+1, then a TCP reset.
+    /// After N events, half of event N+1, then (after `delay`) a TCP reset.
     Reset {
         after: u64,
         ctl: Arc<ConnCtl>,
+        delay: Duration,
         state: ResetState,
     },
 }
 
-/// Pause between the partial event and the reset.
+/// Pause between the partial event and the reset, unless `reset_ms` says.
 pub const RESET_DELAY: Duration = Duration::from_millis(200);
 
 pub enum ResetState {
@@ -204,7 +205,7 @@ impl EventsBody {
 
     fn take_frame(&mut self, events: u64) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         if let Some(t) = self.truth.as_mut() {
-            t.record(events);
+            t.record_indexed(self.next - events, events);
         }
         Poll::Ready(Some(Ok(Frame::data(self.buf.split().freeze()))))
     }
@@ -215,12 +216,14 @@ impl EventsBody {
         match &mut self.cut {
             Cut::None => Poll::Ready(None),
             Cut::Stall { hold, .. } => hold.as_mut().poll(cx).map(|_| None),
-            Cut::Reset { ctl, state, .. } => match state {
+            Cut::Reset {
+                ctl, state, delay, ..
+            } => match state {
                 ResetState::Streaming => {
                     let mut full = BytesMut::new();
                     self.spec.write_event(next, &mut full);
                     let half = (full.len() / 2).max(1);
-                    *state = ResetState::Flushing(Box::pin(tokio::time::sleep(RESET_DELAY)));
+                    *state = ResetState::Flushing(Box::pin(tokio::time::sleep(*delay)));
                     Poll::Ready(Some(Ok(Frame::data(full.split_to(half).freeze()))))
                 }
                 ResetState::Flushing(sleep) => {

@@ -14,7 +14,7 @@ use crate::body::{event_stream, full, text, with_type, RespBody};
 use crate::clock::{mono_ns, wall_ns};
 use crate::config::Config;
 use crate::conn::ConnCtl;
-use crate::events::{Cut, EventsBody, EventsSpec, ResetState};
+use crate::events::{Cut, EventsBody, EventsSpec, ResetState, RESET_DELAY};
 use crate::faults::{BadChunked, EndlessLine, Trickle};
 use crate::query::Query;
 use crate::truth::{Received, TruthLog, TruthStream};
@@ -146,6 +146,10 @@ async fn route(
         }
         "/fault/reset" => {
             let after = query.num("after", 3)?;
+            let reset_ms: f64 = query.num("reset_ms", RESET_DELAY.as_secs_f64() * 1000.0)?;
+            if !(reset_ms.is_finite() && reset_ms >= 0.0) {
+                return Err("query parameter `reset_ms` must be >= 0".into());
+            }
             let state = ResetState::Streaming;
             events(
                 parts,
@@ -153,6 +157,7 @@ async fn route(
                 Cut::Reset {
                     after,
                     ctl: conn,
+                    delay: Duration::from_secs_f64(reset_ms / 1000.0),
                     state,
                 },
                 rx,
@@ -238,5 +243,5 @@ const INDEX: &str = "sse-testserver: see docs/testserver.md\n\
 GET|POST /events?count&interval_ms&size&lines&event&ids&retry&comment_every&comment_block&eol&batch\n\
 ANY /echo\n\
 POST /v1/chat/completions /v1/completions /v1/responses /v1/messages, GET /v1/models /health\n\
-/fault/endless-line /fault/stall?after=N /fault/reset?after=N /fault/bad-chunked\n\
+/fault/endless-line /fault/stall?after=N /fault/reset?after=N&reset_ms=MS /fault/bad-chunked\n\
 /fault/content-type /fault/trickle /status/CODE?body=TEXT\n";

@@ -9,6 +9,8 @@
 //!   parsed, `mono_ns` / `wall_ns` when its body was complete.
 //! - `{"stream":S,"seq":N,"kind":K,"mono_ns":T,"wall_ns":W}` per event, with
 //!   `"tokens":n` on `content` events; `seq` counts the stream's events from 1.
+//!   `/events` events add `"index":I`: the generated event's number (its `id`
+//!   with `ids=1`), which a stream resumed from `Last-Event-ID` starts past 1.
 //!
 //! `mono_ns` is CLOCK_MONOTONIC (comparable with libsse's `sse_now_ns()` and
 //! Go's and C's monotonic clocks), `wall_ns` Unix time; events handed to the
@@ -131,21 +133,46 @@ pub struct TruthStream {
     seq: u64,
     buf: Vec<u8>,
     /// Events built into the current write, not yet stamped.
-    pending: Vec<(Kind, u32)>,
+    pending: Vec<Pending>,
+}
+
+/// One event built into the write being prepared.
+struct Pending {
+    kind: Kind,
+    /// Tokens of a `content` event.
+    tokens: u32,
+    /// An `/events` event's number.
+    index: Option<u64>,
 }
 
 impl TruthStream {
     /// Records `n` generic events written now (they share one stamp).
     pub fn record(&mut self, n: u64) {
         for _ in 0..n {
-            self.pending.push((Kind::Event, 0));
+            self.push(Kind::Event, 0);
+        }
+        self.stamp();
+    }
+
+    /// Records `/events` events `first..first + n`, written now.
+    pub fn record_indexed(&mut self, first: u64, n: u64) {
+        for index in first..first.saturating_add(n) {
+            self.pending.push(Pending {
+                kind: Kind::Event,
+                tokens: 0,
+                index: Some(index),
+            });
         }
         self.stamp();
     }
 
     /// Notes an event built into the write being prepared; `stamp` logs it.
     pub fn push(&mut self, kind: Kind, tokens: u32) {
-        self.pending.push((kind, tokens));
+        self.pending.push(Pending {
+            kind,
+            tokens,
+            index: None,
+        });
     }
 
     /// Logs every pushed event with the time now: call it when the write is
@@ -156,7 +183,12 @@ impl TruthStream {
         }
         let mono = mono_ns();
         let wall = wall_ns();
-        for (kind, tokens) in self.pending.drain(..) {
+        for Pending {
+            kind,
+            tokens,
+            index,
+        } in self.pending.drain(..)
+        {
             self.seq += 1;
             // Writing into a Vec cannot fail.
             let _ = write!(
@@ -168,6 +200,9 @@ impl TruthStream {
             );
             if kind == Kind::Content {
                 let _ = write!(self.buf, ",\"tokens\":{tokens}");
+            }
+            if let Some(index) = index {
+                let _ = write!(self.buf, ",\"index\":{index}");
             }
             let _ = writeln!(self.buf, ",\"mono_ns\":{mono},\"wall_ns\":{wall}}}");
         }

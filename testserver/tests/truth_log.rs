@@ -176,3 +176,50 @@ async fn every_format_logs_its_client_id_and_content_events() {
     }
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+#[tokio::test]
+async fn events_lines_carry_the_event_index_which_a_resume_starts_past() {
+    let dir = std::env::temp_dir().join(format!("sse-truth-index-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("truth.jsonl");
+    let _ = std::fs::remove_file(&path);
+    let s = sse_testserver::spawn(sse_testserver::Config {
+        truth_log: Some(path.clone()),
+        ..Default::default()
+    });
+    let resumed = common::request(
+        s.addr(),
+        "GET",
+        "/events?count=6&ids=1",
+        &[("last-event-id", "3")],
+        "",
+    )
+    .await;
+    let echo = common::get(s.addr(), "/echo").await;
+    drop(s);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The event lines of a response's stream.
+    let of = |r: &common::Resp| -> Vec<&Value> {
+        let id: u64 = r.header("x-stream-id").parse().unwrap();
+        lines
+            .iter()
+            .filter(|v| v["stream"].as_u64() == Some(id) && v["kind"] == "event")
+            .collect()
+    };
+    let indexes: Vec<(u64, u64)> = of(&resumed)
+        .iter()
+        .map(|v| (v["seq"].as_u64().unwrap(), v["index"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(indexes, vec![(1, 4), (2, 5), (3, 6)]);
+    let echo_lines = of(&echo);
+    assert_eq!(echo_lines.len(), 3);
+    assert!(
+        echo_lines.iter().all(|v| v.get("index").is_none()),
+        "{echo_lines:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
