@@ -455,3 +455,32 @@ func TestPollerGoroutineLivesWhileStreamsAreOpen(t *testing.T) {
 		}
 	}
 }
+
+// With libsse's reconnect option (not offered to scripts), reads skip the
+// reconnect notices and deliver the resumed stream's events in order.
+func TestReconnectNoticesAreSkipped(t *testing.T) {
+	c := newClient(t)
+	s := start(t, c, map[string]any{
+		"url":       server.URL + "/fault/reset?after=2&ids=1&count=6&reset_ms=0",
+		"reconnect": map[string]any{"max_attempts": 5, "default_retry_ms": 0},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitOpen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	buf := make([]streamapi.Event, 8)
+	for len(ids) < 6 {
+		n, st := s.Next(ctx, buf)
+		for _, e := range buf[:n] {
+			ids = append(ids, e.ID)
+		}
+		if st.Final() {
+			break
+		}
+	}
+	if got := strings.Join(ids, ","); got != "1,2,3,4,5,6" {
+		t.Fatalf("events %s", got)
+	}
+}

@@ -155,7 +155,7 @@ func (st *Stream) Next(ctx context.Context, out []streamapi.Event) (int, streama
 			st.park(ctx)
 		}
 		n, status := st.TryNext(out)
-		if n > 0 || status != streamapi.Empty {
+		if n > 0 || status.Final() {
 			return n, status
 		}
 	}
@@ -187,6 +187,10 @@ func (st *Stream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
 	switch r {
 	case C.SSE_OK:
 		return int(n), streamapi.More
+	case C.SSE_NOTICE:
+		// A reconnect notice (libsse's reconnect option, which the JS API
+		// does not offer): nothing to report here; the stream reads on.
+		return 0, streamapi.More
 	case C.SSE_TIMEOUT:
 		return int(n), streamapi.Empty
 	case C.SSE_END:
