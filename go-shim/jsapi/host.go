@@ -27,7 +27,8 @@ type Host interface {
 	Options() Options
 	// Tags returns a fresh copy of the VU's current metric tags.
 	Tags() map[string]string
-	// Emit pushes metric samples in order.
+	// Emit pushes metric samples in order, as one container. It must not
+	// keep the slice after it returns: the caller reuses it.
 	Emit(samples []Sample)
 	// Warnf logs a warning on the VU's logger.
 	Warnf(format string, args ...any)

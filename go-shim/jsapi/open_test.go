@@ -588,3 +588,39 @@ func TestIPAndProtoSystemTags(t *testing.T) {
 		}
 	}
 }
+
+// The final state may come with the last batch (as libsse delivers it) or
+// in a read of its own: either way every event runs its handlers first,
+// in order, and then the error handlers see a failure.
+func TestFinalStateWithOrAfterTheLastBatch(t *testing.T) {
+	for _, apart := range []bool{false, true} {
+		for _, final := range []streamapi.Status{streamapi.End, streamapi.Failed} {
+			e := newEnv(t, func() *fakeStream {
+				s := okStream(5)()
+				s.batch, s.final, s.finalApart = 3, final, apart
+				s.err = &streamapi.Error{Kind: streamapi.KindIO, Message: "reset"}
+				return s
+			})
+			v := e.mustRun(`
+				const log = []
+				const r = sse.open("http://h/", c => {
+					c.on('event', ev => log.push(ev.id))
+					c.on('error', err => log.push("error:" + err.error()))
+				})
+				log.join(",") + "|" + r.status`)
+			want := "1,2,3,4,5|200"
+			if final == streamapi.Failed {
+				want = "1,2,3,4,5,error:reset|200"
+			}
+			if v.String() != want {
+				t.Fatalf("apart=%v final=%v: %s, want %s", apart, final, v, want)
+			}
+			if n := e.eventCount(); n != 5 {
+				t.Fatalf("apart=%v final=%v: sse_event counts %d", apart, final, n)
+			}
+			if f := e.samplesOf(MetricHTTPReqFailed); len(f) != 1 || (f[0].Value == 1) != (final == streamapi.Failed) {
+				t.Fatalf("apart=%v final=%v: http_req_failed %+v", apart, final, f)
+			}
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package libsse_test
 
 import (
+	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -227,5 +229,28 @@ func TestJSSpecExactParsing(t *testing.T) {
 		JSON.stringify(d)`)
 	if got := v.String(); !strings.Contains(got, `\n`) || strings.Contains(got, `\r`) || strings.Count(got, `"`) != 4 {
 		t.Fatal(got)
+	}
+}
+
+// eventGaps: each event after the first pushes its gap to the previous
+// one, taken from libsse's receive stamps.
+func TestJSEventGapsOptIn(t *testing.T) {
+	h, _ := vu(t)
+	v := run(t, h, `
+		const at = [];
+		sse.open(BASE + "/events?count=6&interval_ms=5", {eventGaps: true}, c => c.on('event', e => at.push(e.receivedAt)))
+		JSON.stringify(at.slice(1).map((t, i) => t - at[i]))`)
+	var want []float64
+	if err := json.Unmarshal([]byte(v.String()), &want); err != nil || len(want) != 5 {
+		t.Fatalf("script gaps %s: %v", v, err)
+	}
+	gaps := h.Samples(jsapi.MetricEventGap)
+	if len(gaps) != 5 {
+		t.Fatalf("sse_event_gap %+v", gaps)
+	}
+	for i, g := range gaps {
+		if g.Value <= 0 || math.Abs(g.Value-want[i]) > 0.001 {
+			t.Fatalf("gap %d: %v ms, receivedAt says %v", i, g.Value, want[i])
+		}
 	}
 }

@@ -484,3 +484,33 @@ func TestReconnectNoticesAreSkipped(t *testing.T) {
 		t.Fatalf("events %s", got)
 	}
 }
+
+// A park and its wake-up allocate nothing: each Next on a paced stream
+// (one event per wake-up) allocates only its batch's string buffer.
+func TestAWakeUpAllocatesOnlyTheBatch(t *testing.T) {
+	c := newClient(t)
+	s := start(t, c, map[string]any{"url": server.URL + "/events?count=0&interval_ms=2&size=8"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitOpen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]streamapi.Event, 64)
+	s.Next(ctx, buf) // the first read: nothing left over from the open
+	drained := 0     // reads that left the stream empty: the next Next parks
+	allocs := testing.AllocsPerRun(100, func() {
+		n, st := s.Next(ctx, buf)
+		if n == 0 || st.Final() {
+			t.Fatalf("paced stream: %d events, %v", n, st)
+		}
+		if st == streamapi.Empty {
+			drained++
+		}
+	})
+	if drained == 0 {
+		t.Fatal("no read drained the paced stream: nothing parked")
+	}
+	if allocs > 1 {
+		t.Fatalf("%.2f allocations per wake-up, want at most the batch's buffer", allocs)
+	}
+}
