@@ -80,6 +80,21 @@ func await[T any](t *testing.T, what string, done <-chan T) T {
 	}
 }
 
+// openStream starts req on c and waits for its response headers, for
+// goroutines (which cannot call t.Fatal); a stream that failed to open is
+// closed.
+func openStream(ctx context.Context, c *libsse.Client, req string) (*libsse.Stream, error) {
+	s, err := c.StartStream([]byte(req))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.WaitOpen(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 type readResult struct {
 	n  int
 	st streamapi.Status
@@ -118,17 +133,13 @@ func TestManyParkedStreamsEachWokenForItsEvents(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			// Interleaved intervals: the streams turn ready at different moments.
-			s, err := c.StartStream([]byte(fmt.Sprintf(`{"url": "%s/events?count=%d&ids=1&interval_ms=%d"}`,
-				server.URL, events, 2+i%7)))
+			s, err := openStream(ctx, c, fmt.Sprintf(`{"url": "%s/events?count=%d&ids=1&interval_ms=%d"}`,
+				server.URL, events, 2+i%7))
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer s.Close()
-			if err := s.WaitOpen(ctx); err != nil {
-				errs <- err
-				return
-			}
 			buf := make([]streamapi.Event, 4)
 			next := 1
 			for {
@@ -156,46 +167,38 @@ func TestManyParkedStreamsEachWokenForItsEvents(t *testing.T) {
 	}
 }
 
-func TestCancelWakesAParkedNext(t *testing.T) {
-	c := newClient(t)
-	s := openStall(t, c, 1)
-	done := parked(t, 100*time.Millisecond, func() readResult {
-		n, st := s.Next(context.Background(), make([]streamapi.Event, 4))
-		return readResult{n, st}
-	})
-	s.Cancel()
-	if r := await(t, "Cancel", done); r.n != 0 || r.st != streamapi.Cancelled {
-		t.Fatalf("after Cancel: %+v", r)
+// stop ends a parked call on s the way how names: Cancel, Close, or the
+// cancel of the call's context.
+func stop(how string, s *libsse.Stream, cancel context.CancelFunc) {
+	switch how {
+	case "cancel":
+		s.Cancel()
+	case "close":
+		s.Close()
+	case "ctx":
+		cancel()
 	}
 }
 
-func TestCloseWakesAParkedNext(t *testing.T) {
+func TestParkedNextWokenByCancelCloseAndContext(t *testing.T) {
 	c := newClient(t)
-	s := openStall(t, c, 2)
-	done := parked(t, 100*time.Millisecond, func() readResult {
-		n, st := s.Next(context.Background(), make([]streamapi.Event, 4))
-		return readResult{n, st}
-	})
-	s.Close()
-	if r := await(t, "Close", done); r.n != 0 || r.st != streamapi.Cancelled {
-		t.Fatalf("after Close: %+v", r)
-	}
-	if n, st := s.TryNext(make([]streamapi.Event, 1)); n != 0 || st != streamapi.Cancelled {
-		t.Fatalf("TryNext after Close: %d %v", n, st)
-	}
-}
-
-func TestContextDoneWakesAParkedNext(t *testing.T) {
-	c := newClient(t)
-	s := openStall(t, c, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := parked(t, 100*time.Millisecond, func() readResult {
-		n, st := s.Next(ctx, make([]streamapi.Event, 4))
-		return readResult{n, st}
-	})
-	cancel()
-	if r := await(t, "ctx", done); r.n != 0 || r.st != streamapi.Cancelled {
-		t.Fatalf("after ctx done: %+v", r)
+	for _, how := range []string{"cancel", "close", "ctx"} {
+		s := openStall(t, c, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := parked(t, 100*time.Millisecond, func() readResult {
+			n, st := s.Next(ctx, make([]streamapi.Event, 4))
+			return readResult{n, st}
+		})
+		stop(how, s, cancel)
+		r := await(t, how, done)
+		cancel()
+		if r.n != 0 || r.st != streamapi.Cancelled {
+			t.Fatalf("%s: %+v", how, r)
+		}
+		// The stream stays stopped for later reads.
+		if n, st := s.TryNext(make([]streamapi.Event, 1)); n != 0 || st != streamapi.Cancelled {
+			t.Fatalf("%s: TryNext after: %d %v", how, n, st)
+		}
 	}
 }
 
@@ -227,14 +230,7 @@ func TestParkedWaitOpenWokenByCancelCloseAndContext(t *testing.T) {
 		s := start(t, c, map[string]any{"url": url})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := parked(t, 100*time.Millisecond, func() error { return s.WaitOpen(ctx) })
-		switch how {
-		case "cancel":
-			s.Cancel()
-		case "close":
-			s.Close()
-		case "ctx":
-			cancel()
-		}
+		stop(how, s, cancel)
 		err := await(t, how, done)
 		cancel()
 		if err == nil {
@@ -259,13 +255,20 @@ func waitFinished(t *testing.T, s *libsse.Stream) {
 	}
 }
 
-func TestEndComesWithTheLastBatch(t *testing.T) {
-	c := newClient(t)
-	s := start(t, c, map[string]any{"url": server.URL + "/events?count=5"})
+// finished starts a request and waits until libsse has queued all it will
+// ever deliver, so that the next read sees the last batch and the end.
+func finished(t *testing.T, c *libsse.Client, url string) *libsse.Stream {
+	t.Helper()
+	s := start(t, c, map[string]any{"url": url})
 	if err := s.WaitOpen(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	waitFinished(t, s)
+	return s
+}
+
+func TestEndComesWithTheLastBatch(t *testing.T) {
+	s := finished(t, newClient(t), server.URL+"/events?count=5")
 	buf := make([]streamapi.Event, 16)
 	if n, st := s.Next(context.Background(), buf); n != 5 || st != streamapi.End || !strings.HasPrefix(buf[4].Data, "5:") {
 		t.Fatalf("one read: %d events, %v", n, st)
@@ -277,12 +280,7 @@ func TestEndComesWithTheLastBatch(t *testing.T) {
 }
 
 func TestFailureComesWithTheLastBatch(t *testing.T) {
-	c := newClient(t)
-	s := start(t, c, map[string]any{"url": server.URL + "/fault/bad-chunked"})
-	if err := s.WaitOpen(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	waitFinished(t, s)
+	s := finished(t, newClient(t), server.URL+"/fault/bad-chunked")
 	buf := make([]streamapi.Event, 16)
 	n, st := s.Next(context.Background(), buf)
 	if n != 1 || st != streamapi.Failed || buf[0].Data != "1" {
@@ -293,15 +291,16 @@ func TestFailureComesWithTheLastBatch(t *testing.T) {
 	}
 }
 
-// The same events as a parked reader, read without parking: TryNext until
-// Empty, then wait on Ready.
-func TestTryNextWithReady(t *testing.T) {
-	c := newClient(t)
-	s := start(t, c, map[string]any{"url": server.URL + "/events?count=30&ids=1&interval_ms=2"})
+// readWithoutParking reads s the non-blocking way: TryOpen, then TryNext
+// until the stream stops, waiting on ready whenever it has nothing. It
+// returns the events, the final state and how many times it waited after
+// an Empty read.
+func readWithoutParking(t *testing.T, s streamapi.Stream, ready <-chan struct{}) ([]streamapi.Event, streamapi.Status, int) {
+	t.Helper()
 	timeout := time.After(10 * time.Second)
 	wait := func() {
 		select {
-		case <-s.Ready():
+		case <-ready:
 		case <-timeout:
 			t.Fatal("no wake-up")
 		}
@@ -316,25 +315,33 @@ func TestTryNextWithReady(t *testing.T) {
 		}
 		wait()
 	}
+	var all []streamapi.Event
 	buf := make([]streamapi.Event, 64)
-	got, empties := 0, 0
+	empties := 0
 	for {
 		n, st := s.TryNext(buf)
-		for _, e := range buf[:n] {
-			got++
-			if e.ID != fmt.Sprint(got) {
-				t.Fatalf("event %s, want %d", e.ID, got)
-			}
-		}
+		all = append(all, buf[:n]...)
 		if st.Final() {
-			if st != streamapi.End || got != 30 {
-				t.Fatalf("%v after %d events", st, got)
-			}
-			break
+			return all, st, empties
 		}
 		if st == streamapi.Empty {
 			empties++
 			wait()
+		}
+	}
+}
+
+// The same events as a parked reader, read without parking: TryNext until
+// Empty, then wait on Ready.
+func TestTryNextWithReady(t *testing.T) {
+	s := start(t, newClient(t), map[string]any{"url": server.URL + "/events?count=30&ids=1&interval_ms=2"})
+	evs, st, empties := readWithoutParking(t, s, s.Ready())
+	if st != streamapi.End || len(evs) != 30 {
+		t.Fatalf("%v after %d events", st, len(evs))
+	}
+	for i, e := range evs {
+		if e.ID != fmt.Sprint(i+1) {
+			t.Fatalf("event %s, want %d", e.ID, i+1)
 		}
 	}
 	if empties == 0 {
@@ -348,7 +355,7 @@ func TestStartNotifyCallsTheFunction(t *testing.T) {
 	c := newClient(t)
 	var calls atomic.Int64
 	ready := make(chan struct{}, 1)
-	st, err := c.StartNotify([]byte(`{"url": "`+server.URL+`/events?count=10&interval_ms=3"}`), func() {
+	s, err := c.StartNotify([]byte(`{"url": "`+server.URL+`/events?count=10&interval_ms=3"}`), func() {
 		calls.Add(1)
 		select {
 		case ready <- struct{}{}:
@@ -358,43 +365,14 @@ func TestStartNotifyCallsTheFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	timeout := time.After(10 * time.Second)
-	for {
-		done, err := st.TryOpen()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if done {
-			break
-		}
-		select {
-		case <-ready:
-		case <-timeout:
-			t.Fatal("no call for the open")
-		}
+	defer s.Close()
+	evs, st, empties := readWithoutParking(t, s, ready)
+	if st != streamapi.End || len(evs) != 10 {
+		t.Fatalf("%v after %d events", st, len(evs))
 	}
-	buf := make([]streamapi.Event, 64)
-	got := 0
-	for {
-		n, s := st.TryNext(buf)
-		got += n
-		if s.Final() {
-			if s != streamapi.End || got != 10 {
-				t.Fatalf("%v after %d events", s, got)
-			}
-			break
-		}
-		if s == streamapi.Empty {
-			select {
-			case <-ready:
-			case <-timeout:
-				t.Fatalf("no call after %d events", got)
-			}
-		}
-	}
-	if calls.Load() < 2 {
-		t.Fatalf("%d calls", calls.Load())
+	// Each wait after an Empty read took a value only a call sends.
+	if calls.Load() < int64(max(1, empties)) {
+		t.Fatalf("%d calls for %d waits", calls.Load(), empties)
 	}
 }
 

@@ -71,16 +71,12 @@ func TestTwoThousandWaitingStreamsFewThreads(t *testing.T) {
 				}
 			}
 			defer signal()
-			s, err := c.StartStream([]byte(`{"url": "` + server.URL + `/fault/stall?after=1"}`))
+			s, err := openStream(ctx, c, `{"url": "`+server.URL+`/fault/stall?after=1"}`)
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer s.Close()
-			if err := s.WaitOpen(ctx); err != nil {
-				errs <- err
-				return
-			}
 			buf := make([]streamapi.Event, 2)
 			if n, st := s.Next(ctx, buf); n != 1 {
 				errs <- &streamapi.Error{Message: "first event missing: " + strconv.Itoa(int(st))}
