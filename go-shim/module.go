@@ -51,9 +51,10 @@ func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	return &ModuleInstance{in: in}
 }
 
-// Exports is the module's default export: {open}.
+// Exports is the module's default export, {open, EventSource}, and the
+// named export EventSource.
 func (mi *ModuleInstance) Exports() modules.Exports {
-	return modules.Exports{Default: mi.in.Exports()}
+	return modules.Exports{Default: mi.in.Exports(), Named: mi.in.Named()}
 }
 
 // vuHost is jsapi.Host on a k6 VU.
@@ -76,6 +77,10 @@ type vuHost struct {
 func (h *vuHost) Runtime() *sobek.Runtime  { return h.vu.Runtime() }
 func (h *vuHost) Context() context.Context { return h.vu.Context() }
 func (h *vuHost) InInitContext() bool      { return h.vu.State() == nil }
+
+// RegisterCallback is the VU's: EventSource queues its streams' work on
+// the VU's event loop with it.
+func (h *vuHost) RegisterCallback() func(func() error) { return h.vu.RegisterCallback() }
 
 func (h *vuHost) Iteration() int64 {
 	if s := h.vu.State(); s != nil {

@@ -7,11 +7,15 @@ import (
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
-// The event object that `client.on('event', fn)` handlers receive: id,
-// name, data and comment are xk6-sse's fields; receivedAt (ms on the
-// Date.now() clock, sub-ms precision, stamped by libsse when the event's
-// last byte was parsed) and retry (only when the block had a valid retry
-// field) are ours.
+// The event object that handlers receive, in one of two shapes:
+//
+//   - sse.open's `client.on('event', fn)`: id, name, data and comment are
+//     xk6-sse's fields; receivedAt (ms on the Date.now() clock, sub-ms
+//     precision, stamped by libsse when the event's last byte was parsed)
+//     and retry (only when the block had a valid retry field) are ours.
+//   - EventSource's listeners: a browser MessageEvent's type (the event's
+//     name, "message" when it had none), data, lastEventId and origin,
+//     then our comment, receivedAt and retry.
 //
 // Scripts see an ordinary object: those own, enumerable, writable
 // properties in that order, so JSON.stringify(e), Object.keys(e), spreads,
@@ -22,62 +26,82 @@ import (
 // become JS values only when a script reads them. Unlike a plain object it
 // cannot be frozen or given accessor properties.
 
-// eventKeys are the fields in the order scripts see them; retry is last and
-// present only when the event had one.
-var eventKeys = [...]string{"id", "name", "data", "comment", "receivedAt", "retry"}
+// eventField is where a key's value comes from.
+type eventField uint8
 
 const (
-	keyID = iota
-	keyName
-	keyData
-	keyComment
-	keyReceivedAt
-	keyRetry
-	nKeys
+	fieldID         eventField = iota // the last event ID
+	fieldName                         // the event type as sent ("" for none)
+	fieldType                         // the event type, "message" for none
+	fieldData                         // data
+	fieldOrigin                       // the stream's origin (scheme://host:port)
+	fieldComment                      // the block's comment lines
+	fieldReceivedAt                   // receive time, ms on the Date.now() clock
+	fieldRetry                        // retry in ms, only when the block had one
 )
 
-func keyIndex(key string) int {
-	switch key {
-	case "id":
-		return keyID
-	case "name":
-		return keyName
-	case "data":
-		return keyData
-	case "comment":
-		return keyComment
-	case "receivedAt":
-		return keyReceivedAt
-	case "retry":
-		return keyRetry
+// maxKeys bounds a shape's keys (the overrides are arrays of this size).
+const maxKeys = 7
+
+// eventShape is the keys an event object shows, in order, and where each
+// value comes from.
+type eventShape struct {
+	keys   []string
+	fields []eventField
+	origin string // fieldOrigin's value
+}
+
+// openEventShape is sse.open's event: xk6-sse's fields, then ours.
+var openEventShape = &eventShape{
+	keys:   []string{"id", "name", "data", "comment", "receivedAt", "retry"},
+	fields: []eventField{fieldID, fieldName, fieldData, fieldComment, fieldReceivedAt, fieldRetry},
+}
+
+// messageEventShape is an EventSource event for a stream of this origin:
+// a MessageEvent's fields, then ours.
+func messageEventShape(origin string) *eventShape {
+	return &eventShape{
+		keys:   []string{"type", "data", "lastEventId", "origin", "comment", "receivedAt", "retry"},
+		fields: []eventField{fieldType, fieldData, fieldID, fieldOrigin, fieldComment, fieldReceivedAt, fieldRetry},
+		origin: origin,
+	}
+}
+
+// index is the position of key in the shape, -1 when it has none.
+func (s *eventShape) index(key string) int {
+	for i, k := range s.keys {
+		if k == key {
+			return i
+		}
 	}
 	return -1
 }
 
 // eventObject is the sobek.DynamicObject behind one event.
 type eventObject struct {
-	rt *sobek.Runtime
-	ev streamapi.Event
-	at float64         // receivedAt
-	w  *eventOverrides // what the script wrote; nil until it writes
+	rt    *sobek.Runtime
+	shape *eventShape
+	ev    streamapi.Event
+	at    float64         // receivedAt
+	w     *eventOverrides // what the script wrote; nil until it writes
 }
 
 // eventOverrides are a script's changes: values it gave the fields, fields
 // it deleted, and properties it added (in insertion order, which is also
 // where a deleted field goes when it is set again, as on a plain object).
 type eventOverrides struct {
-	set     [nKeys]sobek.Value
-	deleted [nKeys]bool
+	set     [maxKeys]sobek.Value
+	deleted [maxKeys]bool
 	keys    []string
 	added   map[string]sobek.Value
 }
 
 // newEventObjects makes the event objects of one batch with one allocation
 // for all of them.
-func newEventObjects(rt *sobek.Runtime, clock wallClock, events []streamapi.Event) []eventObject {
+func newEventObjects(rt *sobek.Runtime, shape *eventShape, clock wallClock, events []streamapi.Event) []eventObject {
 	objs := make([]eventObject, len(events))
 	for i := range events {
-		objs[i] = eventObject{rt: rt, ev: events[i], at: clock.ms(events[i].TimeNS)}
+		objs[i] = eventObject{rt: rt, shape: shape, ev: events[i], at: clock.ms(events[i].TimeNS)}
 	}
 	return objs
 }
@@ -85,28 +109,35 @@ func newEventObjects(rt *sobek.Runtime, clock wallClock, events []streamapi.Even
 // value is the object handlers receive.
 func (o *eventObject) value() *sobek.Object { return o.rt.NewDynamicObject(o) }
 
-// has reports whether field k is one of the object's own properties now.
+// has reports whether key k is one of the object's own properties now.
 func (o *eventObject) has(k int) bool {
 	if o.w != nil && o.w.deleted[k] {
 		return false
 	}
-	return k != keyRetry || o.ev.Retry >= 0
+	return o.shape.fields[k] != fieldRetry || o.ev.Retry >= 0
 }
 
 func (o *eventObject) field(k int) sobek.Value {
 	if o.w != nil && o.w.set[k] != nil {
 		return o.w.set[k]
 	}
-	switch k {
-	case keyID:
+	switch o.shape.fields[k] {
+	case fieldID:
 		return o.rt.ToValue(o.ev.ID)
-	case keyName:
+	case fieldName:
 		return o.rt.ToValue(o.ev.Type)
-	case keyData:
+	case fieldType:
+		if o.ev.Type == "" {
+			return o.rt.ToValue("message")
+		}
+		return o.rt.ToValue(o.ev.Type)
+	case fieldData:
 		return o.rt.ToValue(o.ev.Data)
-	case keyComment:
+	case fieldOrigin:
+		return o.rt.ToValue(o.shape.origin)
+	case fieldComment:
 		return o.rt.ToValue(o.ev.Comment)
-	case keyReceivedAt:
+	case fieldReceivedAt:
 		return o.rt.ToValue(o.at)
 	default:
 		return o.rt.ToValue(o.ev.Retry)
@@ -120,7 +151,7 @@ func (o *eventObject) Get(key string) sobek.Value {
 			return v
 		}
 	}
-	if k := keyIndex(key); k >= 0 && o.has(k) {
+	if k := o.shape.index(key); k >= 0 && o.has(k) {
 		return o.field(k)
 	}
 	return nil
@@ -131,7 +162,7 @@ func (o *eventObject) Set(key string, val sobek.Value) bool {
 	if o.w == nil {
 		o.w = &eventOverrides{}
 	}
-	if k := keyIndex(key); k >= 0 && o.has(k) {
+	if k := o.shape.index(key); k >= 0 && o.has(k) {
 		o.w.set[k] = val
 		return true
 	}
@@ -152,7 +183,7 @@ func (o *eventObject) Has(key string) bool {
 			return true
 		}
 	}
-	k := keyIndex(key)
+	k := o.shape.index(key)
 	return k >= 0 && o.has(k)
 }
 
@@ -165,7 +196,7 @@ func (o *eventObject) Delete(key string) bool {
 			return true
 		}
 	}
-	if k := keyIndex(key); k >= 0 && o.has(k) {
+	if k := o.shape.index(key); k >= 0 && o.has(k) {
 		if o.w == nil {
 			o.w = &eventOverrides{}
 		}
@@ -177,10 +208,10 @@ func (o *eventObject) Delete(key string) bool {
 
 // Keys implements sobek.DynamicObject.
 func (o *eventObject) Keys() []string {
-	keys := make([]string, 0, nKeys)
-	for k := range eventKeys {
+	keys := make([]string, 0, len(o.shape.keys))
+	for k, key := range o.shape.keys {
 		if o.has(k) {
-			keys = append(keys, eventKeys[k])
+			keys = append(keys, key)
 		}
 	}
 	if o.w != nil {

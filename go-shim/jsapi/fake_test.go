@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/grafana/sobek"
+	"github.com/libsse/libsse/go-shim/jsapi/jsapitest/eventloop"
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
@@ -75,6 +76,7 @@ func (f *fakeStream) Ready() <-chan struct{} {
 	return f.ready
 }
 
+func (f *fakeStream) Notice() streamapi.Notice   { return streamapi.Notice{} }
 func (f *fakeStream) Err() *streamapi.Error      { return f.err }
 func (f *fakeStream) Timings() streamapi.Timings { return f.timings }
 func (f *fakeStream) Cancel()                    { f.cancelled = true }
@@ -113,6 +115,7 @@ func (t *fakeTransport) Close()        { t.closed = true }
 
 // fakeHost is a VU without k6.
 type fakeHost struct {
+	*eventloop.Loop
 	rt        *sobek.Runtime
 	ctx       context.Context
 	init      bool
@@ -169,7 +172,8 @@ func newEnv(t testing.TB, next func() *fakeStream) *env {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	h := &fakeHost{
-		rt: sobek.New(), ctx: context.Background(), jar: jar,
+		Loop: eventloop.New(),
+		rt:   sobek.New(), ctx: context.Background(), jar: jar,
 		vuTags: map[string]string{"vu": "1", "scenario": "default"},
 		opts: Options{UserAgent: "k6/test", Throw: true,
 			SystemTags: map[string]bool{"url": true, "method": true, "status": true, "name": true, "expected_response": true}},

@@ -1,8 +1,8 @@
 // Package jsapi is the JavaScript API of k6/x/sse — sse.open, the client
-// object, events, errors, the response and the metrics — written against a
-// small Host interface instead of k6, so that it runs (and is tested) in a
-// plain sobek runtime. The k6 glue in the module root implements Host on a
-// k6 VU; nothing in this package imports k6 or cgo.
+// object, EventSource, events, errors, the response and the metrics —
+// written against a small Host interface instead of k6, so that it runs
+// (and is tested) in a plain sobek runtime. The k6 glue in the module root
+// implements Host on a k6 VU; nothing in this package imports k6 or cgo.
 package jsapi
 
 import (
@@ -37,6 +37,12 @@ type Host interface {
 	CookieJar(jar sobek.Value) (http.CookieJar, error)
 	// Iteration is the VU's iteration counter (noVUConnectionReuse).
 	Iteration() int64
+	// RegisterCallback reserves one run of a function on the VU's event
+	// loop, as k6's modules.VU.RegisterCallback: called on the VU's
+	// goroutine, it returns a function that any goroutine calls exactly
+	// once with the work to run on the VU's goroutine. Until then the
+	// iteration does not end (EventSource keeps one per open stream).
+	RegisterCallback() func(func() error)
 }
 
 // Options are the k6 options the module honours, already in plain Go types.

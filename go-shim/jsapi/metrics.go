@@ -13,6 +13,8 @@ const (
 	MetricSSEEvent          = "sse_event"               // Counter
 	MetricTimeToFirstEvent  = "sse_time_to_first_event" // Trend, time
 	MetricEventGap          = "sse_event_gap"           // Trend, time
+	MetricReconnects        = "sse_reconnects"          // Counter
+	MetricReconnectDowntime = "sse_reconnect_downtime"  // Trend, time
 	MetricHTTPReqs          = "http_reqs"               // Counter
 	MetricHTTPReqFailed     = "http_req_failed"         // Rate
 	MetricHTTPReqDuration   = "http_req_duration"       // Trend, time

@@ -40,6 +40,13 @@ type Instance struct {
 	clock     wallClock
 	iteration int64 // iteration the transport belongs to (noVUConnectionReuse)
 	mu        sync.Mutex
+
+	// EventSource: the class of this VU's runtime, the event shapes of the
+	// origins its streams went to, and the read buffer their drains share.
+	eventSource *sobek.Object
+	esProto     *sobek.Object
+	shapes      map[string]*eventShape
+	esBuf       []streamapi.Event
 }
 
 // NewInstance builds the module object for one VU.
@@ -49,12 +56,25 @@ func (r *Root) NewInstance(h Host) (*Instance, error) {
 	if err := obj.Set("open", in.jsOpen); err != nil {
 		return nil, err
 	}
-	in.exports = obj
+	es, err := in.newEventSourceClass()
+	if err != nil {
+		return nil, err
+	}
+	if err := obj.Set("EventSource", es); err != nil {
+		return nil, err
+	}
+	in.exports, in.eventSource = obj, es
 	return in, nil
 }
 
-// Exports is the default export of k6/x/sse.
+// Exports is the default export of k6/x/sse: {open, EventSource}.
 func (in *Instance) Exports() *sobek.Object { return in.exports }
+
+// Named are the named exports of k6/x/sse: EventSource (import {
+// EventSource } from "k6/x/sse").
+func (in *Instance) Named() map[string]any {
+	return map[string]any{"EventSource": in.eventSource}
+}
 
 // Close frees the VU's libsse client.
 func (in *Instance) Close() {
@@ -100,15 +120,20 @@ func (in *Instance) jsOpen(call sobek.FunctionCall) sobek.Value {
 	if in.host.InInitContext() {
 		panic(rt.NewGoError(ErrInitContext))
 	}
-	args, err := parseOpenArgs(rt, call.Arguments, func(key string) {
-		in.root.warnOnce(in.host, "param:"+key,
-			"sse.open(): unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, %s)",
-			key, extraParamList())
-	})
+	args, err := parseOpenArgs(rt, call.Arguments, in.unknownParam("sse.open()"))
 	if err != nil {
 		panic(rt.NewGoError(err))
 	}
 	return in.open(args)
+}
+
+// unknownParam warns, once per run and API, that a param is ignored.
+func (in *Instance) unknownParam(api string) func(key string) {
+	return func(key string) {
+		in.root.warnOnce(in.host, api+" param:"+key,
+			"%s: unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, %s)",
+			api, key, extraParamList())
+	}
 }
 
 func extraParamList() string {

@@ -1,77 +1,29 @@
 package jsapi
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/grafana/sobek"
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
-// eventBatch is how many events one wake-up drains from libsse.
-const eventBatch = 64
-
 // session is one sse.open call. It lives on the VU's goroutine: every
 // handler runs there, in the order libsse delivered the events.
 type session struct {
-	in        *Instance
-	rt        *sobek.Runtime
-	args      *openArgs
-	opts      Options
-	clock     wallClock
-	handlers  map[string][]sobek.Callable
-	closed    bool
-	stream    streamapi.Stream
-	transport streamapi.Transport
-	tags      requestTags
-	startNS   uint64
-	status    int
-	headers   []streamapi.Header
-	finalURL  string // where redirects led, once the response is in
-	body      string // first bytes of a non-2xx answer's body
-	samples   eventSamples
-	argv      [1]sobek.Value // the handlers' argument, reused for every event
-	finished  bool
-}
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
+	*request
+	handlers map[string][]sobek.Callable
+	closed   bool
+	opened   bool   // the open handlers ran for the first response
+	body     string // first bytes of a non-2xx answer's body
 }
 
 func (in *Instance) open(a *openArgs) sobek.Value {
-	h := in.host
-	rt := h.Runtime()
-	o := h.Options()
-	transport, err := in.transportFor(o)
+	rt := in.host.Runtime()
+	r, err := in.newRequest(a, openEventShape)
 	if err != nil {
 		panic(rt.NewGoError(err))
 	}
-	jar, err := h.CookieJar(a.jar)
-	if err != nil {
-		panic(rt.NewGoError(fmt.Errorf("invalid sse.open() jar: %w", err)))
-	}
-	s := &session{
-		in: in, rt: rt, args: a, opts: o, clock: in.clock, transport: transport,
-		handlers: map[string][]sobek.Callable{},
-		tags:     requestTags{base: h.Tags(), system: map[string]string{}},
-	}
-	for k, v := range a.tags {
-		s.tags.base[k] = v
-	}
-	method := a.method
-	if method == "" {
-		method = http.MethodGet
-	}
-	s.tags.setSystem(o.SystemTags, "url", a.url)
-	s.tags.setSystem(o.SystemTags, "name", a.url)
-	s.tags.setSystem(o.SystemTags, "method", method)
+	s := &session{request: r, handlers: map[string][]sobek.Callable{}}
 
 	// The setup function runs before the request starts, so that handlers
 	// it registers see connection errors too.
@@ -79,60 +31,105 @@ func (in *Instance) open(a *openArgs) sobek.Value {
 		panic(err)
 	}
 
-	u, _ := url.Parse(a.url)
-	var cookies []*http.Cookie
-	if jar != nil && u != nil {
-		cookies = jar.Cookies(u)
-	}
-	reqJSON, err := json.Marshal(a.request(o, cookies))
-	if err != nil {
-		panic(rt.NewGoError(err))
-	}
-	s.startNS = transport.NowNS()
-	stream, err := transport.Start(reqJSON)
+	stream, err := s.start(nil)
 	if err != nil {
 		return s.failOpen(err)
 	}
 	s.stream = stream
 	defer stream.Close()
 
-	if err := stream.WaitOpen(h.Context()); err != nil {
-		if e, ok := streamapi.AsError(err); ok && e.Kind == streamapi.KindHTTPStatus && e.Status != 0 {
-			// A non-2xx answer is a response, not a failed connection.
-			s.status = e.Status
-			s.callHandlers("open")
-			return s.statusAnswer(e)
-		}
-		return s.failOpen(err)
-	}
-	resp := stream.Response()
-	s.status, s.headers, s.finalURL = resp.Status, resp.Headers, resp.URL
-	s.setConnectionTags(resp)
-	if jar != nil && u != nil {
-		jar.SetCookies(u, setCookies(resp.Headers))
-	}
-	s.callHandlers("open")
-	return s.loop()
-}
-
-// setConnectionTags adds the system tags `ip` (as xk6-sse) and `proto`
-// (as k6's HTTP module) when enabled and libsse reported them.
-func (s *session) setConnectionTags(resp streamapi.Response) {
-	if resp.RemoteIP != "" {
-		s.tags.setSystem(s.opts.SystemTags, "ip", resp.RemoteIP)
-	}
-	if resp.Proto != "" {
-		s.tags.setSystem(s.opts.SystemTags, "proto", resp.Proto)
-	}
-}
-
-// loop delivers events until the stream ends, fails, or the script closes it.
-func (s *session) loop() sobek.Value {
-	ctx := s.in.host.Context()
 	buf := make([]streamapi.Event, eventBatch)
+	if a.reconnecting() {
+		return s.openReconnecting(buf)
+	}
+	if err := stream.WaitOpen(in.host.Context()); err != nil {
+		return s.openFailed(err)
+	}
+	s.open()
+	return s.loop(buf, 0, 0, false)
+}
+
+// openReconnecting opens a stream that has the reconnect option: the
+// notices of attempts that fail before the first response reach the
+// handlers before the open, in order (pollOpen).
+func (s *session) openReconnecting(buf []streamapi.Event) sobek.Value {
+	ctx := s.in.host.Context()
+	for {
+		o := pollOpen(s.stream, buf)
+		switch o.step {
+		case openWaiting:
+			select {
+			case <-s.stream.Ready():
+			case <-ctx.Done():
+				s.stream.Cancel()
+			}
+		case openNotice:
+			s.notice()
+			if s.closed {
+				s.stream.Cancel()
+				return s.finish(false, "")
+			}
+		case openFailed:
+			return s.openFailed(o.err)
+		default:
+			s.open()
+			return s.loop(buf, o.n, o.st, o.read)
+		}
+	}
+}
+
+// openFailed handles a stream that got no response, or an answer libsse
+// reported as the open's failure.
+func (s *session) openFailed(err error) sobek.Value {
+	if e, ok := streamapi.AsError(err); ok && e.Kind == streamapi.KindHTTPStatus && e.Status != 0 {
+		// A non-2xx answer is a response, not a failed connection.
+		s.status = e.Status
+		s.callHandlers("open")
+		return s.statusAnswer(e)
+	}
+	return s.failOpen(err)
+}
+
+// open takes the response in (status, headers, tags, cookies) and runs the
+// open handlers.
+func (s *session) open() {
+	s.opened = true
+	s.response(s.stream.Response())
+	s.takeCookies()
+	s.callHandlers("open")
+}
+
+// notice reports a reconnect notice: its sample, then the error handlers
+// for a lost connection or a failed attempt (with the attempt coming), or
+// the open handlers for a new connection (those of the first response run
+// from open, after the notices that came before it).
+func (s *session) notice() {
+	n := s.stream.Notice()
+	s.reconnectSample(&n)
+	if n.Kind == streamapi.Reconnecting {
+		s.callHandlers("error", noticeError(s.rt, &n))
+		return
+	}
+	if s.opened {
+		s.response(s.stream.Response())
+		s.callHandlers("open")
+	}
+}
+
+// loop delivers events until the stream ends, fails, or the script closes
+// it. read says that buf[:n] and st are a read already made (with the
+// open) to start with.
+func (s *session) loop(buf []streamapi.Event, n int, st streamapi.Status, read bool) sobek.Value {
+	ctx := s.in.host.Context()
 	for !s.closed {
-		n, st := s.stream.Next(ctx, buf)
+		if !read {
+			n, st = s.stream.Next(ctx, buf)
+		}
+		read = false
 		s.dispatch(buf[:n])
+		if !s.closed && st == streamapi.NoticeNext {
+			s.notice()
+		}
 		if s.closed || !st.Final() {
 			continue
 		}
@@ -168,38 +165,15 @@ func (s *session) dispatch(events []streamapi.Event) {
 	if len(events) == 0 {
 		return
 	}
-	if s.samples.events == 0 {
-		s.startSamples()
-	}
-	objs := newEventObjects(s.rt, s.clock, events)
-	for i := range objs {
-		if s.closed {
-			break
-		}
-		s.samples.count(&events[i])
-		s.argv[0] = objs[i].value()
-		s.callHandlers("event", s.argv[:]...)
-	}
-	s.argv[0] = nil
-	s.samples.push()
+	s.startSamples()
+	s.events.deliver(events, s.handleEvent)
 }
 
-// startSamples prepares the event samples at the first event: their tags
-// are the request's with the status known at open, one map shared by every
-// event sample of the stream (never modified afterwards).
-func (s *session) startSamples() {
-	s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
-	s.samples = eventSamples{host: s.in.host, clock: s.clock, tags: s.tags.all(),
-		gaps: s.args.eventGaps, startNS: s.requestStart()}
-}
-
-func (s *session) requestStart() uint64 {
-	if s.stream != nil {
-		if t := s.stream.Timings(); t.Start != 0 {
-			return t.Start
-		}
-	}
-	return s.startNS
+// handleEvent runs the event handlers on one event; false once the client
+// is closed.
+func (s *session) handleEvent(_ *streamapi.Event, argv []sobek.Value) bool {
+	s.callHandlers("event", argv...)
+	return !s.closed
 }
 
 // callHandlers runs the handlers of one event name in registration order.
@@ -247,12 +221,12 @@ func (s *session) failOpen(err error) sobek.Value {
 	if s.opts.Throw {
 		panic(s.rt.NewGoError(scriptError{err}))
 	}
-	return s.response(nil, err.Error(), phases{})
+	return s.responseObject(nil, err.Error(), phases{})
 }
 
-// response builds what sse.open returns: the URL redirects led to (the
-// requested one until a response is in).
-func (s *session) response(headers []streamapi.Header, errMsg string, p phases) *sobek.Object {
+// responseObject builds what sse.open returns: the URL redirects led to
+// (the requested one until a response is in).
+func (s *session) responseObject(headers []streamapi.Header, errMsg string, p phases) *sobek.Object {
 	url := s.args.url
 	if s.finalURL != "" {
 		url = s.finalURL
@@ -262,33 +236,6 @@ func (s *session) response(headers []streamapi.Header, errMsg string, p phases) 
 
 // finish pushes the request's samples once and builds the response.
 func (s *session) finish(failed bool, errMsg string) sobek.Value {
-	s.samples.push() // the events a throwing handler's batch dispatched
-	var t streamapi.Timings
-	if s.stream != nil {
-		t = s.stream.Timings()
-	}
-	if t.Start == 0 {
-		t.Start = s.startNS
-	}
-	end := s.transport.NowNS()
-	p := breakdown(t, end)
-	if !s.finished {
-		s.finished = true
-		endNS := t.End
-		if endNS == 0 {
-			endNS = end
-		}
-		s.in.host.Emit(finalSamples(t, end, s.clock.time(endNS), s.status, failed, &s.tags, s.opts.SystemTags))
-	}
-	return s.response(s.headers, errMsg, p)
-}
-
-func setCookies(headers []streamapi.Header) []*http.Cookie {
-	h := http.Header{}
-	for _, hd := range headers {
-		if strings.EqualFold(hd.Name, "set-cookie") {
-			h.Add("Set-Cookie", hd.Value)
-		}
-	}
-	return (&http.Response{Header: h}).Cookies()
+	p := s.end(failed)
+	return s.responseObject(s.headers, errMsg, p)
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/grafana/sobek"
 )
 
-// openArgs is sse.open's arguments after parsing.
+// openArgs is sse.open's (or new EventSource()'s) arguments after parsing.
 type openArgs struct {
+	api     string // "sse.open()" or "new EventSource()", for messages
 	url     string
 	setup   sobek.Callable
 	method  string
@@ -45,6 +46,7 @@ var extraParams = map[string]struct {
 	"queueCapacity":  {"queue_capacity", positiveInt},
 	"decompress":     {"decompress", boolean},
 	"redirects":      {"max_redirects", nonNegativeInt},
+	"reconnect":      {"reconnect", reconnectParam},
 }
 
 // knownParams are the keys parseParams understands besides extraParams.
@@ -57,7 +59,7 @@ func parseOpenArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown func(strin
 	if len(args) < 2 || len(args) > 3 {
 		return nil, errors.New("invalid number of arguments to sse.open")
 	}
-	a := &openArgs{url: args[0].String(), jar: sobek.Undefined(), extra: map[string]any{}}
+	a := &openArgs{api: "sse.open()", url: args[0].String(), jar: sobek.Undefined(), extra: map[string]any{}}
 	setup, ok := sobek.AssertFunction(args[len(args)-1])
 	if !ok {
 		return nil, errors.New("last argument to sse.open must be a function")
@@ -80,7 +82,7 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 			}
 			val, err := x.convert(v)
 			if err != nil {
-				return fmt.Errorf("invalid sse.open() %s: %w", k, err)
+				return fmt.Errorf("invalid %s %s: %w", a.api, k, err)
 			}
 			a.extra[x.key] = val
 			continue
@@ -106,7 +108,7 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 		case "tags":
 			tags, err := userTags(rt, v)
 			if err != nil {
-				return fmt.Errorf("invalid sse.open() metric tags: %w", err)
+				return fmt.Errorf("invalid %s metric tags: %w", a.api, err)
 			}
 			a.tags = tags
 		case "jar":
@@ -139,28 +141,42 @@ func userTags(rt *sobek.Runtime, v sobek.Value) (map[string]string, error) {
 func isNullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }
 
 // durationMs takes a Go duration string ("30s", "1m30s", like xk6-sse's
-// timeout) or a number of milliseconds.
+// timeout) or a number of milliseconds, and gives whole ms (at least 1).
 func durationMs(v sobek.Value) (any, error) {
-	var d time.Duration
-	if n, ok := v.Export().(int64); ok {
-		d = time.Duration(n) * time.Millisecond
-	} else if f, ok := v.Export().(float64); ok {
-		d = time.Duration(f * float64(time.Millisecond))
-	} else {
-		parsed, err := time.ParseDuration(v.String())
-		if err != nil {
-			return nil, err
-		}
-		d = parsed
+	d, err := durationOf(v)
+	if err != nil {
+		return nil, err
 	}
 	if d <= 0 {
 		return nil, fmt.Errorf("must be positive, got %s", d)
 	}
-	ms := d.Milliseconds()
-	if ms == 0 {
-		ms = 1
+	return max(d.Milliseconds(), 1), nil
+}
+
+// nonNegativeDurationMs is durationMs that takes 0 too (no wait, no
+// jitter).
+func nonNegativeDurationMs(v sobek.Value) (any, error) {
+	d, err := durationOf(v)
+	if err != nil {
+		return nil, err
 	}
-	return ms, nil
+	if d < 0 {
+		return nil, fmt.Errorf("must be 0 or more, got %s", d)
+	}
+	if d == 0 {
+		return int64(0), nil
+	}
+	return max(d.Milliseconds(), 1), nil
+}
+
+func durationOf(v sobek.Value) (time.Duration, error) {
+	switch n := v.Export().(type) {
+	case int64:
+		return time.Duration(n) * time.Millisecond, nil
+	case float64:
+		return time.Duration(n * float64(time.Millisecond)), nil
+	}
+	return time.ParseDuration(v.String())
 }
 
 func httpVersion(v sobek.Value) (any, error) {

@@ -11,7 +11,12 @@ import "github.com/libsse/libsse/go-shim/streamapi"
 //   - sse_event_gap: one sample per event after the first, only when the
 //     script asked (the eventGaps param). k6 keeps every value of a Trend
 //     for the end-of-test summary, so a sample per event would make k6's
-//     memory grow with the number of events (about 30 bytes each).
+//     memory grow with the number of events (about 30 bytes each);
+//   - sse_reconnects and sse_reconnect_downtime: one sample per reconnect
+//     notice, pushed at once (see reconnect).
+//
+// The zero value is not started: start it (with the stream's tags, once
+// they are known) before the first event or notice.
 type eventSamples struct {
 	host    Host
 	clock   wallClock
@@ -23,6 +28,9 @@ type eventSamples struct {
 	pending int    // events counted since the last push
 	batch   []Sample
 }
+
+// started reports whether the samples have their tags.
+func (m *eventSamples) started() bool { return m.host != nil }
 
 // count adds one dispatched event's samples to the batch.
 func (m *eventSamples) count(e *streamapi.Event) {
@@ -49,4 +57,20 @@ func (m *eventSamples) push() {
 	clear(m.batch)
 	m.batch = m.batch[:0]
 	m.pending = 0
+}
+
+// reconnect pushes the sample of a reconnect notice: sse_reconnects counts
+// each attempt (a Reconnecting notice: a new request is coming), and
+// sse_reconnect_downtime is the time without a connection, from the loss
+// to the new response's headers (a Reconnected notice).
+func (m *eventSamples) reconnect(n *streamapi.Notice) {
+	m.push()
+	s := Sample{Metric: MetricReconnects, Time: m.clock.time(n.TimeNS), Value: 1, Tags: m.tags}
+	if n.Kind == streamapi.Reconnected {
+		s.Metric, s.Value = MetricReconnectDowntime, nsToMs(n.DowntimeNS())
+	}
+	m.batch = append(m.batch, s)
+	m.host.Emit(m.batch)
+	clear(m.batch)
+	m.batch = m.batch[:0]
 }

@@ -14,8 +14,9 @@ import (
 // sseMetrics are the module's own metrics (declared once per run by the
 // registry, looked up per VU) plus the root tag set samples derive from.
 type sseMetrics struct {
-	event, firstEvent, gap *metrics.Metric
-	rootTags               *metrics.TagSet
+	event, firstEvent, gap        *metrics.Metric
+	reconnects, reconnectDowntime *metrics.Metric
+	rootTags                      *metrics.TagSet
 }
 
 func registerMetrics(vu modules.VU) (*sseMetrics, error) {
@@ -35,6 +36,12 @@ func registerMetrics(vu modules.VU) (*sseMetrics, error) {
 	if m.gap, err = r.NewMetric(jsapi.MetricEventGap, metrics.Trend, metrics.Time); err != nil {
 		return nil, err
 	}
+	if m.reconnects, err = r.NewMetric(jsapi.MetricReconnects, metrics.Counter); err != nil {
+		return nil, err
+	}
+	if m.reconnectDowntime, err = r.NewMetric(jsapi.MetricReconnectDowntime, metrics.Trend, metrics.Time); err != nil {
+		return nil, err
+	}
 	m.rootTags = r.RootTagSet()
 	return &m, nil
 }
@@ -48,6 +55,10 @@ func (m *sseMetrics) lookup(b *metrics.BuiltinMetrics, name string) *metrics.Met
 		return m.firstEvent
 	case jsapi.MetricEventGap:
 		return m.gap
+	case jsapi.MetricReconnects:
+		return m.reconnects
+	case jsapi.MetricReconnectDowntime:
+		return m.reconnectDowntime
 	case jsapi.MetricHTTPReqs:
 		return b.HTTPReqs
 	case jsapi.MetricHTTPReqFailed:

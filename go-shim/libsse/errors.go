@@ -23,10 +23,12 @@ func kindName(kind C.int) streamapi.ErrorKind {
 // namedKinds are the kinds Go code names as constants, with their C
 // values: TestGoKindConstantsAreLibsseNames checks the two agree.
 var namedKinds = map[streamapi.ErrorKind]C.int{
-	streamapi.KindHTTPStatus: C.SSE_ERROR_HTTP_STATUS,
-	streamapi.KindIO:         C.SSE_ERROR_IO,
-	streamapi.KindCancelled:  C.SSE_ERROR_CANCELLED,
-	streamapi.KindInternal:   C.SSE_ERROR_INTERNAL,
+	streamapi.KindNone:        C.SSE_ERROR_NONE,
+	streamapi.KindHTTPStatus:  C.SSE_ERROR_HTTP_STATUS,
+	streamapi.KindContentType: C.SSE_ERROR_CONTENT_TYPE,
+	streamapi.KindIO:          C.SSE_ERROR_IO,
+	streamapi.KindCancelled:   C.SSE_ERROR_CANCELLED,
+	streamapi.KindInternal:    C.SSE_ERROR_INTERNAL,
 }
 
 // copyError copies a libsse error into Go memory; nil for NULL.

@@ -30,6 +30,7 @@ type Stream struct {
 	n      C.size_t      // sse_stream_read's count, under mu (a field: a local passed to C would be allocated per call)
 	opened bool
 	resp   streamapi.Response
+	notice streamapi.Notice // the last read's, when it returned Notice
 	err    *streamapi.Error
 	strs   stringCache
 }
@@ -155,7 +156,7 @@ func (st *Stream) Next(ctx context.Context, out []streamapi.Event) (int, streama
 			st.park(ctx)
 		}
 		n, status := st.TryNext(out)
-		if n > 0 || status.Final() {
+		if n > 0 || status.Final() || status == streamapi.NoticeNext {
 			return n, status
 		}
 	}
@@ -188,9 +189,8 @@ func (st *Stream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
 	case C.SSE_OK:
 		return int(n), streamapi.More
 	case C.SSE_NOTICE:
-		// A reconnect notice (libsse's reconnect option, which the JS API
-		// does not offer): nothing to report here; the stream reads on.
-		return 0, streamapi.More
+		st.readNotice()
+		return 0, streamapi.NoticeNext
 	case C.SSE_TIMEOUT:
 		return int(n), streamapi.Empty
 	case C.SSE_END:

@@ -10,6 +10,7 @@ package streamapi
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Transport starts streams. One Transport is one libsse client: a
@@ -46,13 +47,19 @@ type Stream interface {
 	// up to len(out) events into out and returns how many, with the
 	// stream's state after them: More or Empty (keep reading), or the final
 	// End, Failed (see Err) or Cancelled, which come with the last events.
-	// It never returns (0, More) or (0, Empty). A done ctx cancels the
+	// It never returns (0, More) or (0, Empty); (0, NoticeNext) comes for each
+	// reconnect notice (the reconnect option only). A done ctx cancels the
 	// stream.
 	Next(ctx context.Context, out []Event) (int, Status)
 	// TryNext is Next without parking: (0, Empty) when nothing is queued.
 	// After Empty, the stream's next turn to ready signals Ready (and calls
-	// the StartNotify function); after More, call again at once.
+	// the StartNotify function); after More or NoticeNext, call again at once.
+	// Before the open it reports the notices of attempts that failed
+	// before the first response (and Empty while there are none).
 	TryNext(out []Event) (int, Status)
+	// Notice is what the last read that returned NoticeNext reported. After a
+	// Reconnected notice, Response describes the new connection.
+	Notice() Notice
 	// Ready receives a value when the stream turns ready: its open completed,
 	// events were queued after a read that reported Empty, or it stopped.
 	// A value may be stale (a read already took what it announced): read,
@@ -93,10 +100,53 @@ const (
 	Cancelled
 	// Empty: nothing more is queued now.
 	Empty
+	// NoticeNext: no event; a reconnect notice is next (Stream.Notice).
+	// Only streams started with the reconnect option have them. Read on.
+	NoticeNext
 )
 
 // Final reports whether no event can follow.
 func (s Status) Final() bool { return s == End || s == Failed || s == Cancelled }
+
+// NoticeKind says which step of a reconnect a Notice reports.
+type NoticeKind int
+
+// Notice kinds, as libsse's sse_notice_kind.
+const (
+	// Reconnecting: the connection ended or failed, or an attempt to open
+	// one failed; attempt Attempt starts after Wait.
+	Reconnecting NoticeKind = iota + 1
+	// Reconnected: attempt Attempt got a response (Status); its events
+	// follow.
+	Reconnected
+)
+
+// Notice is one step of a stream's reconnect loop, reported in order among
+// its events.
+type Notice struct {
+	Kind NoticeKind
+	// Reason is why the connection was lost (for Reconnecting, the latest
+	// failure; for Reconnected, what began the outage); nil when the
+	// server ended the stream cleanly.
+	Reason  *Error
+	Attempt int           // 1 = the first attempt after a loss; failed attempts in a row
+	Wait    time.Duration // Reconnecting: the wait before the attempt
+	Status  int           // Reconnected: the new response's status
+	// SinceNS is when the outage began and TimeNS when this notice was
+	// made (Reconnected: the new response's headers), on the
+	// Transport.NowNS clock.
+	SinceNS, TimeNS uint64
+	LastEventID     string // the Last-Event-ID the attempt sends ("" = none)
+}
+
+// DowntimeNS is the time without a connection: from the loss to this
+// notice (for Reconnected, to the new response's headers).
+func (n *Notice) DowntimeNS() uint64 {
+	if n.TimeNS < n.SinceNS {
+		return 0
+	}
+	return n.TimeNS - n.SinceNS
+}
 
 // Header is one response header line. libsse groups headers by name:
 // names in the order each first arrived, a repeated name's values together
@@ -143,10 +193,12 @@ type ErrorKind string
 // The kinds Go code itself branches on or reports; the binding's tests
 // check each against libsse's name for its C value.
 const (
-	KindHTTPStatus ErrorKind = "http_status" // a non-2xx answer; see Error.Status and Error.Body
-	KindIO         ErrorKind = "io"          // a failure that names no other kind
-	KindCancelled  ErrorKind = "cancelled"   // the stream was cancelled
-	KindInternal   ErrorKind = "internal"    // a bug in libsse or the binding
+	KindNone        ErrorKind = "none"         // no failure: a notice's reason when the server ended the stream
+	KindHTTPStatus  ErrorKind = "http_status"  // a non-2xx answer; see Error.Status and Error.Body
+	KindContentType ErrorKind = "content_type" // a 2xx answer that is not text/event-stream
+	KindIO          ErrorKind = "io"           // a failure that names no other kind
+	KindCancelled   ErrorKind = "cancelled"    // the stream was cancelled
+	KindInternal    ErrorKind = "internal"     // a bug in libsse or the binding
 )
 
 // Error is a libsse failure copied into Go memory.

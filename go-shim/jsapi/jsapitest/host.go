@@ -1,5 +1,7 @@
 // Package jsapitest is a jsapi.Host without k6, for tests that run the JS
-// layer in a plain sobek runtime: it records samples and warnings.
+// layer in a plain sobek runtime: it records samples and warnings, and has
+// a real event loop (package eventloop) that RunIteration runs as k6 runs
+// an iteration.
 package jsapitest
 
 import (
@@ -12,10 +14,13 @@ import (
 
 	"github.com/grafana/sobek"
 	"github.com/libsse/libsse/go-shim/jsapi"
+	"github.com/libsse/libsse/go-shim/jsapi/jsapitest/eventloop"
 )
 
-// Host is a fake VU.
+// Host is a fake VU. Its event loop runs callbacks on the goroutine that
+// calls RunIteration.
 type Host struct {
+	*eventloop.Loop
 	RT       *sobek.Runtime
 	Ctx      context.Context
 	Init     bool
@@ -33,7 +38,8 @@ type Host struct {
 func New() *Host {
 	jar, _ := cookiejar.New(nil)
 	return &Host{
-		RT: sobek.New(), Ctx: context.Background(), Jar: jar,
+		Loop: eventloop.New(),
+		RT:   sobek.New(), Ctx: context.Background(), Jar: jar,
 		VUTags: map[string]string{"vu": "1", "scenario": "default"},
 		Opts: jsapi.Options{UserAgent: "k6-test/1.0", Throw: true, SystemTags: map[string]bool{
 			"url": true, "method": true, "status": true, "name": true, "expected_response": true,
@@ -107,11 +113,43 @@ func (h *Host) Warnings() []string {
 	return append([]string(nil), h.warnings...)
 }
 
-// Install builds a module instance on h and sets it as the global `sse`.
+// RunIteration runs script as k6 runs an iteration: on the event loop,
+// which returns once every registered callback ran (every EventSource the
+// script opened is closed) or a callback failed; then the iteration's
+// context is cancelled and what is still registered runs to its end. The
+// iteration's context is a child of Ctx: give Ctx a deadline to bound a
+// test.
+func (h *Host) RunIteration(script string) (sobek.Value, error) {
+	parent := h.Ctx
+	ctx, cancel := context.WithCancel(parent)
+	h.Ctx = ctx
+	defer func() { h.Ctx = parent }()
+	var v sobek.Value
+	err := h.Start(func() error {
+		var err error
+		v, err = h.RT.RunString(script)
+		return err
+	})
+	cancel()
+	h.WaitOnRegistered()
+	return v, err
+}
+
+// Install builds a module instance on h and sets its exports as globals:
+// the default export as `sse`, and each named export (EventSource) by its
+// name.
 func Install(h *Host, root *jsapi.Root) (*jsapi.Instance, error) {
 	in, err := root.NewInstance(h)
 	if err != nil {
 		return nil, err
 	}
-	return in, h.RT.Set("sse", in.Exports())
+	if err := h.RT.Set("sse", in.Exports()); err != nil {
+		return nil, err
+	}
+	for name, v := range in.Named() {
+		if err := h.RT.Set(name, v); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
