@@ -64,7 +64,7 @@ func BenchmarkEventObject(b *testing.B) {
 		}},
 		{"dynamic", func(rt *sobek.Runtime, i int, objs *[]eventObject) sobek.Value {
 			if i%len(batch) == 0 {
-				*objs = newEventObjects(rt, openEventShape, clock, batch)
+				*objs = newEventObjects(&eventDelivery{rt: rt, clock: clock, shape: openEventShape}, batch)
 			}
 			return (*objs)[i%len(batch)].value()
 		}},

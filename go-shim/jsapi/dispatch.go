@@ -28,7 +28,7 @@ func (d *eventDelivery) deliver(events []streamapi.Event, handle func(e *streama
 	if len(events) == 0 {
 		return
 	}
-	objs := newEventObjects(d.rt, d.shape, d.clock, events)
+	objs := newEventObjects(d, events)
 	for i := range objs {
 		d.samples.count(&events[i])
 		d.argv[0] = objs[i].value()

@@ -77,13 +77,14 @@ func (s *eventShape) index(key string) int {
 	return -1
 }
 
-// eventObject is the sobek.DynamicObject behind one event.
+// eventObject is the sobek.DynamicObject behind one event. Its runtime and
+// shape are its delivery's (one pointer: a batch's objects are allocated
+// together, and a larger object would take the next size class).
 type eventObject struct {
-	rt    *sobek.Runtime
-	shape *eventShape
-	ev    streamapi.Event
-	at    float64         // receivedAt
-	w     *eventOverrides // what the script wrote; nil until it writes
+	d  *eventDelivery
+	ev streamapi.Event
+	at float64         // receivedAt
+	w  *eventOverrides // what the script wrote; nil until it writes
 }
 
 // eventOverrides are a script's changes: values it gave the fields, fields
@@ -98,49 +99,50 @@ type eventOverrides struct {
 
 // newEventObjects makes the event objects of one batch with one allocation
 // for all of them.
-func newEventObjects(rt *sobek.Runtime, shape *eventShape, clock wallClock, events []streamapi.Event) []eventObject {
+func newEventObjects(d *eventDelivery, events []streamapi.Event) []eventObject {
 	objs := make([]eventObject, len(events))
 	for i := range events {
-		objs[i] = eventObject{rt: rt, shape: shape, ev: events[i], at: clock.ms(events[i].TimeNS)}
+		objs[i] = eventObject{d: d, ev: events[i], at: d.clock.ms(events[i].TimeNS)}
 	}
 	return objs
 }
 
 // value is the object handlers receive.
-func (o *eventObject) value() *sobek.Object { return o.rt.NewDynamicObject(o) }
+func (o *eventObject) value() *sobek.Object { return o.d.rt.NewDynamicObject(o) }
 
 // has reports whether key k is one of the object's own properties now.
 func (o *eventObject) has(k int) bool {
 	if o.w != nil && o.w.deleted[k] {
 		return false
 	}
-	return o.shape.fields[k] != fieldRetry || o.ev.Retry >= 0
+	return o.d.shape.fields[k] != fieldRetry || o.ev.Retry >= 0
 }
 
 func (o *eventObject) field(k int) sobek.Value {
 	if o.w != nil && o.w.set[k] != nil {
 		return o.w.set[k]
 	}
-	switch o.shape.fields[k] {
+	rt := o.d.rt
+	switch o.d.shape.fields[k] {
 	case fieldID:
-		return o.rt.ToValue(o.ev.ID)
+		return rt.ToValue(o.ev.ID)
 	case fieldName:
-		return o.rt.ToValue(o.ev.Type)
+		return rt.ToValue(o.ev.Type)
 	case fieldType:
 		if o.ev.Type == "" {
-			return o.rt.ToValue("message")
+			return rt.ToValue("message")
 		}
-		return o.rt.ToValue(o.ev.Type)
+		return rt.ToValue(o.ev.Type)
 	case fieldData:
-		return o.rt.ToValue(o.ev.Data)
+		return rt.ToValue(o.ev.Data)
 	case fieldOrigin:
-		return o.rt.ToValue(o.shape.origin)
+		return rt.ToValue(o.d.shape.origin)
 	case fieldComment:
-		return o.rt.ToValue(o.ev.Comment)
+		return rt.ToValue(o.ev.Comment)
 	case fieldReceivedAt:
-		return o.rt.ToValue(o.at)
+		return rt.ToValue(o.at)
 	default:
-		return o.rt.ToValue(o.ev.Retry)
+		return rt.ToValue(o.ev.Retry)
 	}
 }
 
@@ -151,7 +153,7 @@ func (o *eventObject) Get(key string) sobek.Value {
 			return v
 		}
 	}
-	if k := o.shape.index(key); k >= 0 && o.has(k) {
+	if k := o.d.shape.index(key); k >= 0 && o.has(k) {
 		return o.field(k)
 	}
 	return nil
@@ -162,7 +164,7 @@ func (o *eventObject) Set(key string, val sobek.Value) bool {
 	if o.w == nil {
 		o.w = &eventOverrides{}
 	}
-	if k := o.shape.index(key); k >= 0 && o.has(k) {
+	if k := o.d.shape.index(key); k >= 0 && o.has(k) {
 		o.w.set[k] = val
 		return true
 	}
@@ -183,7 +185,7 @@ func (o *eventObject) Has(key string) bool {
 			return true
 		}
 	}
-	k := o.shape.index(key)
+	k := o.d.shape.index(key)
 	return k >= 0 && o.has(k)
 }
 
@@ -196,7 +198,7 @@ func (o *eventObject) Delete(key string) bool {
 			return true
 		}
 	}
-	if k := o.shape.index(key); k >= 0 && o.has(k) {
+	if k := o.d.shape.index(key); k >= 0 && o.has(k) {
 		if o.w == nil {
 			o.w = &eventOverrides{}
 		}
@@ -208,8 +210,8 @@ func (o *eventObject) Delete(key string) bool {
 
 // Keys implements sobek.DynamicObject.
 func (o *eventObject) Keys() []string {
-	keys := make([]string, 0, len(o.shape.keys))
-	for k, key := range o.shape.keys {
+	keys := make([]string, 0, len(o.d.shape.keys))
+	for k, key := range o.d.shape.keys {
 		if o.has(k) {
 			keys = append(keys, key)
 		}

@@ -65,7 +65,7 @@ func TestEventObjectIsAPlainObject(t *testing.T) {
 				t.Fatalf("%s: %v", code, err)
 			}
 			call, _ := sobek.AssertFunction(fn)
-			objs := newEventObjects(rt, openEventShape, clock, events[i:i+1])
+			objs := newEventObjects(&eventDelivery{rt: rt, clock: clock, shape: openEventShape}, events[i:i+1])
 			got, err := call(sobek.Undefined(), objs[0].value())
 			if err != nil {
 				t.Fatalf("event %d, %s: %v", i, code, err)

@@ -110,6 +110,17 @@ func (t *fakeTransport) Start(js []byte) (streamapi.Stream, error) {
 	return s, nil
 }
 
+// StartNotify is Start for EventSource: the stream is ready at once (as a
+// stream attached to libsse's poller, whose token is queued at once).
+func (t *fakeTransport) StartNotify(js []byte, ready func()) (streamapi.Stream, error) {
+	s, err := t.Start(js)
+	if err != nil {
+		return nil, err
+	}
+	ready()
+	return s, nil
+}
+
 func (t *fakeTransport) NowNS() uint64 { t.now += 1000; return t.now }
 func (t *fakeTransport) Close()        { t.closed = true }
 
@@ -235,7 +246,8 @@ func okStream(n int) func() *fakeStream {
 				TimeNS: 2_000_000 + uint64(i)*500_000}
 		}
 		return &fakeStream{
-			resp:   streamapi.Response{Status: 200, Headers: []streamapi.Header{{Name: "content-type", Value: "text/event-stream"}}},
+			resp: streamapi.Response{Status: 200, EventStream: true,
+				Headers: []streamapi.Header{{Name: "content-type", Value: "text/event-stream"}}},
 			events: evs, final: streamapi.End,
 			timings: streamapi.Timings{Start: 1_000_000, DNSDone: 1_100_000, ConnectDone: 1_300_000,
 				RequestSent: 1_400_000, Headers: 1_900_000, FirstByte: 1_900_000, End: 9_000_000,

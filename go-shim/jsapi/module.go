@@ -47,6 +47,13 @@ type Instance struct {
 	esProto     *sobek.Object
 	shapes      map[string]*eventShape
 	esBuf       []streamapi.Event
+	// inRuntime's JS function, its Go argument, and what it runs.
+	enter    sobek.Callable
+	enterArg sobek.Value
+	entered  struct {
+		f   func() error
+		err error
+	}
 }
 
 // NewInstance builds the module object for one VU.

@@ -254,3 +254,40 @@ func TestJSEventGapsOptIn(t *testing.T) {
 		}
 	}
 }
+
+// sse.open reconnects only when asked (the reconnect param): a cut
+// connection calls the error handlers (with the attempt coming and its
+// delay), then the open handlers again, and the stream resumes after the
+// last event ID; attempts that fail before the first response come before
+// the first open. Each attempt counts in sse_reconnects.
+func TestJSOpenReconnectsWhenAsked(t *testing.T) {
+	h, _ := vu(t)
+	if err := h.RT.Set("FLAKY", flakyServer(t, 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	v := run(t, h, `
+		const out = [];
+		const r = sse.open(BASE + "/fault/reset?after=3&ids=1&count=6&retry=10&reset_ms=1", {reconnect: true}, (c) => {
+			c.on('open', () => out.push("open"));
+			c.on('event', (e) => { out.push(e.id); if (e.id === "6") c.close() });
+			c.on('error', (e) => out.push("error#" + e.attempt + "/" + e.delay));
+		});
+		const r2 = sse.open(FLAKY, {reconnect: {retry: "5ms"}}, (c) => {
+			c.on('open', () => out.push("open2"));
+			c.on('event', (e) => { out.push("2:" + e.id); if (e.id === "2") c.close() });
+			c.on('error', (e) => out.push("error2#" + e.attempt));
+		});
+		let plain = 0;
+		const r3 = sse.open(BASE + "/fault/reset?after=3&ids=1&count=6&reset_ms=1", (c) => {
+			c.on('event', () => plain++);
+			c.on('error', (e) => out.push("error3:" + e.attempt));
+		});
+		JSON.stringify([out.join(" "), r.status, r2.status, plain])`)
+	want := `["open 1 2 3 error#1/10 open 4 5 6 error2#1 open2 2:1 2:2 error3:undefined",200,200,3]`
+	if v.String() != want {
+		t.Fatalf("got  %s\nwant %s", v, want)
+	}
+	if n := h.Sum(jsapi.MetricReconnects); n != 2 {
+		t.Fatalf("sse_reconnects %v", n)
+	}
+}

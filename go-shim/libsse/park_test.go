@@ -434,9 +434,12 @@ func TestPollerGoroutineLivesWhileStreamsAreOpen(t *testing.T) {
 	}
 }
 
-// With libsse's reconnect option (not offered to scripts), reads skip the
-// reconnect notices and deliver the resumed stream's events in order.
-func TestReconnectNoticesAreSkipped(t *testing.T) {
+// With libsse's reconnect option, reads report each reconnect notice in
+// order among the events (NoticeNext, then Notice): the loss with the
+// last event ID the attempt sends, then the new connection, whose
+// response becomes the stream's; the resumed events follow in order. (The
+// stream reconnects for ever after its last event: the reads stop there.)
+func TestReconnectNoticesInOrder(t *testing.T) {
 	c := newClient(t)
 	s := start(t, c, map[string]any{
 		"url":       server.URL + "/fault/reset?after=2&ids=1&count=6&reset_ms=0",
@@ -447,19 +450,33 @@ func TestReconnectNoticesAreSkipped(t *testing.T) {
 	if err := s.WaitOpen(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
+	var got []string
 	buf := make([]streamapi.Event, 8)
-	for len(ids) < 6 {
+	for len(got) == 0 || got[len(got)-1] != "6" {
 		n, st := s.Next(ctx, buf)
 		for _, e := range buf[:n] {
-			ids = append(ids, e.ID)
+			got = append(got, e.ID)
+		}
+		if st == streamapi.NoticeNext {
+			switch nt := s.Notice(); nt.Kind {
+			case streamapi.Reconnecting:
+				if nt.Reason == nil || nt.Attempt != 1 || nt.SinceNS == 0 {
+					t.Fatalf("reconnecting notice %+v", nt)
+				}
+				got = append(got, "lost@"+nt.LastEventID)
+			case streamapi.Reconnected:
+				if nt.Status != 200 || nt.DowntimeNS() == 0 || s.Response().Status != 200 {
+					t.Fatalf("reconnected notice %+v", nt)
+				}
+				got = append(got, "back")
+			}
 		}
 		if st.Final() {
 			break
 		}
 	}
-	if got := strings.Join(ids, ","); got != "1,2,3,4,5,6" {
-		t.Fatalf("events %s", got)
+	if got := strings.Join(got, ","); got != "1,2,lost@2,back,3,4,lost@4,back,5,6" {
+		t.Fatalf("reads %s", got)
 	}
 }
 
