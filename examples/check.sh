@@ -81,6 +81,7 @@ else
         }
         SSE_URL="$url/events?count=10&interval_ms=10&ids=1" run sse.js 2
         SSE_POST_URL="$url/echo" run sse_post.js 2
+        SSE_URL="$url/events?count=20&interval_ms=10&ids=1" run eventsource.js 2
         SERVER_BENCH_URL="$url/v1" run llm.js 8
     fi
 fi

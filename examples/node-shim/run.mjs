@@ -17,7 +17,7 @@ globalThis.open = (p) => readFileSync(resolve(scriptDir, p), 'utf8')
 const mod = await import(pathToFileURL(script).href)
 // The same module instances the script got through node_modules/k6 (node
 // resolves that link to these real paths).
-const {registry} = await import('./k6/registry.js')
+const {registry, idle} = await import('./k6/registry.js')
 const exec = (await import('./k6/execution.js')).default
 
 const data = mod.setup ? mod.setup() : undefined
@@ -27,6 +27,7 @@ for (let i = 0; i < Number(iterations); i++) {
     exec.scenario.iterationInTest = i
     exec.vu.iterationInInstance = i
     mod.default(data)
+    await idle() // an iteration lasts until its EventSources are closed
 }
 
 let failed = 0

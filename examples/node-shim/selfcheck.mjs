@@ -1,12 +1,12 @@
 // Checks the k6/x/sse stand-in itself against the bundled server, so the
 // example runs prove something: the response line, event fields, comments,
-// client.close(), a non-2xx status (with and without httpStatusErrors) and a
-// refused connection.
+// client.close(), a non-2xx status (with and without httpStatusErrors), a
+// refused connection, and EventSource.
 //   SSE_CAT=path/to/sse_cat node selfcheck.mjs BASE_URL
 // Prints one line per failed expectation and exits 1 if any failed.
 import assert from 'node:assert/strict'
-import sse from './k6/x/sse.js'
-import {registry} from './k6/registry.js'
+import sse, {EventSource} from './k6/x/sse.js'
+import {registry, idle} from './k6/registry.js'
 
 const base = process.argv[2]
 let failed = 0
@@ -91,5 +91,27 @@ expect('params.timeout ends a stalled stream', () => {
     assert.deepEqual(seen.map((s) => s[0]), ['open', 'event', 'error'])
     assert.match(seen[2][1], /total_timeout/)
 })
+
+// EventSource: events in order to listeners of their type, lastEventId,
+// close() from a listener, and the end of the iteration once every stream
+// is closed; a refused connection is an error event with readyState CLOSED.
+{
+    const seen = []
+    const a = new EventSource(`${base}/events?count=5&ids=1&event=tick&interval_ms=5`)
+    a.onopen = () => seen.push('open' + a.readyState)
+    a.addEventListener('tick', (e) => {
+        seen.push(e.type + e.lastEventId)
+        if (a.lastEventId === '3') a.close()
+    })
+    a.onmessage = () => seen.push('message')
+    const b = new EventSource('http://127.0.0.1:1/')
+    b.onerror = (e) => seen.push('error' + b.readyState + (/connect/.test(e.error()) ? ':connect' : ''))
+    await idle()
+    expect('EventSource', () => {
+        assert.deepEqual(seen.filter((s) => !s.startsWith('error')), ['open1', 'tick1', 'tick2', 'tick3'])
+        assert.deepEqual(seen.filter((s) => s.startsWith('error')), ['error2:connect'])
+        assert.equal(registry.pending.size, 0)
+    })
+}
 
 process.exit(failed ? 1 : 0)

@@ -9,7 +9,13 @@
 // handlers run, so client.close() stops the dispatch but not the request
 // (fine for finite streams; endless ones end at the timeout), and timings
 // are not reported.
-import {spawnSync} from 'node:child_process'
+//
+// EventSource runs sse_cat without waiting, one process per stream, and
+// dispatches each line as it comes, on node's event loop. It does not
+// reconnect: the end of sse_cat is the end of the stream (an error event,
+// readyState CLOSED).
+import {spawn, spawnSync} from 'node:child_process'
+import {createInterface} from 'node:readline'
 import {registry} from '../registry.js'
 
 // Bound on a request without params.timeout, so a stuck stream fails the
@@ -118,4 +124,77 @@ function open(url, params, fn) {
     return response
 }
 
-export default {open}
+// EventSource as k6/x/sse has it (a browser's, with sse.open's params).
+export class EventSource {
+    static CONNECTING = 0
+    static OPEN = 1
+    static CLOSED = 2
+
+    constructor(url, params) {
+        params = params || {}
+        this.url = url
+        this.readyState = EventSource.CONNECTING
+        this.lastEventId = ''
+        this.onopen = this.onmessage = this.onerror = null
+        this._listeners = {}
+        const sseCat = process.env.SSE_CAT
+        if (!sseCat) throw new Error('sse stand-in: SSE_CAT is not set (path of the sse_cat program)')
+        this._child = spawn(sseCat, sseCatArgs(url, params), {stdio: ['ignore', 'pipe', 'pipe']})
+        let stderr = ''
+        this._child.stderr.on('data', (d) => { stderr += d })
+        const lines = createInterface({input: this._child.stdout})
+        let first = true
+        lines.on('line', (line) => {
+            if (this.readyState === EventSource.CLOSED) return
+            if (first) {
+                first = false
+                const head = JSON.parse(line)
+                if (head.status < 200 || head.status > 299) return // sse_cat fails next
+                this.readyState = EventSource.OPEN
+                this._fire('open', {type: 'open'})
+                return
+            }
+            const ev = JSON.parse(line)
+            registry.events++
+            this.lastEventId = ev.id
+            this._fire(ev.type, {type: ev.type, data: ev.data, lastEventId: ev.id, origin: new URL(url).origin})
+        })
+        const done = new Promise((resolve) => {
+            this._child.on('close', () => {
+                if (this.readyState !== EventSource.CLOSED) {
+                    this.readyState = EventSource.CLOSED
+                    const message = stderr.trim() || 'the server ended the stream (the stand-in does not reconnect)'
+                    this._fire('error', {type: 'error', error: () => message})
+                }
+                registry.pending.delete(done)
+                resolve()
+            })
+        })
+        registry.pending.add(done)
+    }
+
+    addEventListener(type, fn) {
+        if (this.readyState === EventSource.CLOSED) {
+            throw new Error(`EventSource.addEventListener(${JSON.stringify(type)}) after close()`)
+        }
+        const list = (this._listeners[type] = this._listeners[type] || [])
+        if (!list.includes(fn)) list.push(fn)
+    }
+
+    removeEventListener(type, fn) {
+        this._listeners[type] = (this._listeners[type] || []).filter((f) => f !== fn)
+    }
+
+    close() {
+        this.readyState = EventSource.CLOSED
+        this._child.kill()
+    }
+
+    _fire(type, ev) {
+        const handler = this['on' + type]
+        if (typeof handler === 'function') handler.call(this, ev)
+        for (const fn of [...(this._listeners[type] || [])]) fn.call(this, ev)
+    }
+}
+
+export default {open, EventSource}
