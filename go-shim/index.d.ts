@@ -48,6 +48,26 @@ declare module "k6/x/sse" {
      * every Trend value, so this costs k6 memory per event.
      */
     eventGaps?: boolean;
+    /**
+     * Reconnect as a browser's EventSource does after the stream ends or
+     * the connection fails: wait the stream's `retry:` (else `retry`),
+     * resume with `Last-Event-ID`, stop on a non-2xx answer, a 204 or
+     * another content type. `true` = the defaults. sse.open: off by
+     * default; EventSource: on by default.
+     */
+    reconnect?: boolean | Reconnect;
+  }
+
+  /** Reconnection settings (durations: Go duration strings or ms). */
+  export interface Reconnect {
+    /** Failed attempts in a row before giving up; default: no limit (as browsers). */
+    maxAttempts?: number;
+    /** The wait while the stream has sent no `retry:` field; default "3s". */
+    retry?: string | number;
+    /** The longest wait, whatever `retry:` says; default "60s". */
+    maxRetry?: string | number;
+    /** Each wait is lengthened by a random amount up to this; default 0. */
+    jitter?: string | number;
   }
 
   export interface Event {
@@ -74,13 +94,20 @@ declare module "k6/x/sse" {
     message: string;
     /**
      * "connect", "dns", "tls", "connect_timeout", "header_timeout",
-     * "idle_timeout", "total_timeout", "http_status", "protocol",
-     * "limit_exceeded", "denied", "io", "invalid_request", "cancelled",
-     * "internal" (a bug: please report it). The names are libsse's own.
+     * "idle_timeout", "total_timeout", "http_status", "content_type",
+     * "protocol", "limit_exceeded", "denied", "io", "invalid_request",
+     * "cancelled", "internal" (a bug: please report it), and "none" when
+     * the server ended the stream. The names are libsse's own.
      */
     kind: string;
     /** HTTP status for kind "http_status", else 0. */
     status: number;
+    /**
+     * Reconnecting only: the attempt that comes next (1 = the first after
+     * a loss, counting failed attempts in a row) and the wait before it, ms.
+     */
+    attempt?: number;
+    delay?: number;
   }
 
   export interface Client {
@@ -127,6 +154,72 @@ declare module "k6/x/sse" {
   export function open(url: string, setup: (client: Client) => void): Response;
   export function open(url: string, params: Params | null, setup: (client: Client) => void): Response;
 
-  const sse: { open: typeof open };
+  /** What EventSource listeners receive for a server's event (a MessageEvent's fields, then ours). */
+  export interface MessageEvent {
+    /** The event's `event:` name, "message" when it had none. */
+    type: string;
+    /** Data lines joined by "\n". */
+    data: string;
+    /** The last event ID (persists across events until the next `id:`). */
+    lastEventId: string;
+    /** scheme://host[:port] of the URL. */
+    origin: string;
+    /** The block's comment lines joined by "\n"; "" if none. */
+    comment: string;
+    /** When libsse parsed the event's last byte, ms on the Date.now() clock. */
+    receivedAt: number;
+    /** The block's `retry:` value in ms, when it had a valid one. */
+    retry?: number;
+  }
+
+  export interface OpenEvent {
+    type: "open";
+  }
+
+  /** An error event: why the connection was lost or refused. */
+  export interface ErrorEvent extends SSEError {
+    type: "error";
+  }
+
+  /** `new EventSource(url, params)`: sse.open's params; `reconnect` defaults to true. */
+  export type EventSourceInit = Params;
+
+  /**
+   * A browser-like EventSource: the constructor starts the stream and
+   * returns at once; open, message and error events reach the listeners on
+   * the VU's event loop, in order per stream; many streams run on one VU.
+   * The iteration ends once every EventSource it made is closed (or the VU
+   * stops). Not allowed in init code.
+   */
+  export class EventSource {
+    constructor(url: string, params?: EventSourceInit | null);
+    static readonly CONNECTING: 0;
+    static readonly OPEN: 1;
+    static readonly CLOSED: 2;
+    readonly CONNECTING: 0;
+    readonly OPEN: 1;
+    readonly CLOSED: 2;
+    /** The URL as given. */
+    readonly url: string;
+    /** CONNECTING (also while reconnecting), OPEN or CLOSED. Read-only. */
+    readonly readyState: 0 | 1 | 2;
+    /** The last event ID seen (also what a reconnect sends as Last-Event-ID). */
+    readonly lastEventId: string;
+    /** Always false (cookies come from the `jar` param). */
+    readonly withCredentials: false;
+    onopen: ((this: EventSource, ev: OpenEvent) => void) | null;
+    onmessage: ((this: EventSource, ev: MessageEvent) => void) | null;
+    onerror: ((this: EventSource, ev: ErrorEvent) => void) | null;
+    /** After close() this throws: the listener could never run. */
+    addEventListener(type: "open", listener: (this: EventSource, ev: OpenEvent) => void, options?: { once?: boolean } | boolean): void;
+    addEventListener(type: "error", listener: (this: EventSource, ev: ErrorEvent) => void, options?: { once?: boolean } | boolean): void;
+    /** "message" for events without a name, else the event's name. */
+    addEventListener(type: string, listener: (this: EventSource, ev: MessageEvent) => void, options?: { once?: boolean } | boolean): void;
+    removeEventListener(type: string, listener: (...args: any[]) => void): void;
+    /** Closes the stream: readyState CLOSED at once, no more events. */
+    close(): void;
+  }
+
+  const sse: { open: typeof open; EventSource: typeof EventSource };
   export default sse;
 }
