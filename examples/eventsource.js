@@ -4,12 +4,14 @@
 //
 //   cargo run --release -p sse-testserver -- --port 8080 &
 //   ./k6 run examples/eventsource.js
-// SSE_URL points it at another server, STREAMS changes how many streams.
+// SSE_URL points it at another server, STREAMS changes how many streams,
+// CLOSE_AT the event id at which each is closed.
 import {EventSource} from "k6/x/sse"
 import {check} from "k6"
 
 const url = __ENV.SSE_URL ? __ENV.SSE_URL : "http://127.0.0.1:8080/events?count=20&interval_ms=50&ids=1"
 const streams = __ENV.STREAMS ? parseInt(__ENV.STREAMS) : 50
+const closeAt = __ENV.CLOSE_AT ? parseInt(__ENV.CLOSE_AT) : 10
 
 export default function () {
     let opened = 0, closed = 0, inOrder = 0, errors = 0
@@ -26,14 +28,14 @@ export default function () {
             const id = parseInt(e.lastEventId)
             if (id === last + 1) inOrder++
             last = id
-            if (id === 10) {
+            if (id === closeAt) {
                 es.close()
                 closed++
                 if (closed === streams) {
                     // The last stream closed: every listener has run.
                     check(null, {
                         "every stream opened": () => opened === streams,
-                        "events in order per stream": () => inOrder === 10 * streams,
+                        "events in order per stream": () => inOrder === closeAt * streams,
                         "no error": () => errors === 0,
                     })
                 }

@@ -30,7 +30,7 @@ func vu(t *testing.T) (*jsapitest.Host, *jsapi.Instance) {
 	return h, in
 }
 
-func run(t *testing.T, h *jsapitest.Host, script string) sobek.Value {
+func run(t testing.TB, h *jsapitest.Host, script string) sobek.Value {
 	t.Helper()
 	v, err := h.RT.RunString(script)
 	if err != nil {

@@ -21,13 +21,16 @@ import (
 // calls RunIteration.
 type Host struct {
 	*eventloop.Loop
-	RT       *sobek.Runtime
-	Ctx      context.Context
-	Init     bool
-	Opts     jsapi.Options
-	VUTags   map[string]string
-	Jar      http.CookieJar
-	Iter     int64
+	RT     *sobek.Runtime
+	Ctx    context.Context
+	Init   bool
+	Opts   jsapi.Options
+	VUTags map[string]string
+	Jar    http.CookieJar
+	Iter   int64
+	// OnEmit, when set, gets the samples instead of the host keeping them
+	// (a long benchmark would otherwise hold every sample in memory).
+	OnEmit   func([]jsapi.Sample)
 	mu       sync.Mutex
 	samples  []jsapi.Sample
 	warnings []string
@@ -62,6 +65,10 @@ func (h *Host) Tags() map[string]string {
 }
 
 func (h *Host) Emit(s []jsapi.Sample) {
+	if h.OnEmit != nil {
+		h.OnEmit(s)
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.samples = append(h.samples, s...)
