@@ -32,11 +32,10 @@ type eventSource struct {
 	opened      bool          // libsse's open completed (the response is in)
 	lastEventID string
 	listeners   eventListeners
-	added       map[string]sobek.Value // properties the script added to the object
-	addedKeys   []string               // their order
-	listenerErr error                  // a listener threw during a batch
-	ctx         context.Context        // the VU's context when the stream started
-	stopWatch   func() bool            // stops cancelling the stream when ctx ends
+	added       []property      // properties the script added to the object, in order
+	listenerErr error           // a listener threw during a batch
+	ctx         context.Context // the VU's context when the stream started
+	stopWatch   func() bool     // stops cancelling the stream when ctx ends
 
 	// The stream's one registered callback on the VU's event loop: held
 	// (enqueue set) while the stream waits for its next wake-up, spent
@@ -248,7 +247,26 @@ func (es *eventSource) Get(key string) sobek.Value {
 	if typ := handlerType(key); typ != "" {
 		return es.listeners.handler(typ)
 	}
-	return es.added[key] // nil: not an own property (the prototype is asked)
+	if i := es.addedIndex(key); i >= 0 {
+		return es.added[i].val
+	}
+	return nil // not an own property: the prototype is asked
+}
+
+// property is one property a script added to an EventSource: few per
+// object, so a slice.
+type property struct {
+	key string
+	val sobek.Value
+}
+
+func (es *eventSource) addedIndex(key string) int {
+	for i := range es.added {
+		if es.added[i].key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // Set implements sobek.DynamicObject: the attributes are read-only, with
@@ -267,13 +285,11 @@ func (es *eventSource) Set(key string, val sobek.Value) bool {
 		es.listeners.setHandler(typ, val)
 		return true
 	}
-	if es.added == nil {
-		es.added = map[string]sobek.Value{}
+	if i := es.addedIndex(key); i >= 0 {
+		es.added[i].val = val
+	} else {
+		es.added = append(es.added, property{key, val})
 	}
-	if _, ok := es.added[key]; !ok {
-		es.addedKeys = append(es.addedKeys, key)
-	}
-	es.added[key] = val
 	return true
 }
 
@@ -284,20 +300,13 @@ func (es *eventSource) Has(key string) bool {
 			return true
 		}
 	}
-	_, ok := es.added[key]
-	return ok
+	return es.addedIndex(key) >= 0
 }
 
 // Delete implements sobek.DynamicObject: the script's own additions only.
 func (es *eventSource) Delete(key string) bool {
-	if _, ok := es.added[key]; ok {
-		delete(es.added, key)
-		for i, k := range es.addedKeys {
-			if k == key {
-				es.addedKeys = append(es.addedKeys[:i:i], es.addedKeys[i+1:]...)
-				break
-			}
-		}
+	if i := es.addedIndex(key); i >= 0 {
+		es.added = append(es.added[:i:i], es.added[i+1:]...)
 		return true
 	}
 	return !es.Has(key)
@@ -305,7 +314,11 @@ func (es *eventSource) Delete(key string) bool {
 
 // Keys implements sobek.DynamicObject.
 func (es *eventSource) Keys() []string {
-	return append(append(make([]string, 0, len(esOwnKeys)+len(es.addedKeys)), esOwnKeys...), es.addedKeys...)
+	keys := append(make([]string, 0, len(esOwnKeys)+len(es.added)), esOwnKeys...)
+	for _, p := range es.added {
+		keys = append(keys, p.key)
+	}
+	return keys
 }
 
 // openEvent and errorEvent are the events of the open and error listeners:

@@ -19,16 +19,43 @@ type listener struct {
 	removed bool
 }
 
-// eventListeners are the listeners by event type. A type's list is
-// replaced on every change, never changed in place, so a dispatch keeps the
-// list it started with.
+// eventListeners are the listeners by event type: a few types per
+// EventSource, so a slice (a map cost more memory per stream, with
+// thousands of streams per VU). A type's list is replaced on every change,
+// never changed in place, so a dispatch keeps the list it started with.
 type eventListeners struct {
-	byType map[string][]*listener
+	types []typeListeners
+}
+
+type typeListeners struct {
+	typ  string
+	list []*listener
+}
+
+// of is the list of typ (nil when none).
+func (l *eventListeners) of(typ string) []*listener {
+	for i := range l.types {
+		if l.types[i].typ == typ {
+			return l.types[i].list
+		}
+	}
+	return nil
+}
+
+// set replaces the list of typ.
+func (l *eventListeners) set(typ string, list []*listener) {
+	for i := range l.types {
+		if l.types[i].typ == typ {
+			l.types[i].list = list
+			return
+		}
+	}
+	l.types = append(l.types, typeListeners{typ: typ, list: list})
 }
 
 // add appends fn to the listeners of typ, unless it listens already.
 func (l *eventListeners) add(typ string, val sobek.Value, fn sobek.Callable, once bool) {
-	for _, x := range l.byType[typ] {
+	for _, x := range l.of(typ) {
 		if !x.handler && x.val.SameAs(val) {
 			return
 		}
@@ -37,16 +64,13 @@ func (l *eventListeners) add(typ string, val sobek.Value, fn sobek.Callable, onc
 }
 
 func (l *eventListeners) append(typ string, x *listener) {
-	if l.byType == nil {
-		l.byType = map[string][]*listener{}
-	}
-	list := l.byType[typ]
-	l.byType[typ] = append(list[:len(list):len(list)], x)
+	list := l.of(typ)
+	l.set(typ, append(list[:len(list):len(list)], x))
 }
 
 // remove takes fn out of the listeners of typ (not the on<type> handler).
 func (l *eventListeners) remove(typ string, val sobek.Value) {
-	for _, x := range l.byType[typ] {
+	for _, x := range l.of(typ) {
 		if !x.handler && x.val.SameAs(val) {
 			l.drop(typ, x)
 			return
@@ -56,19 +80,19 @@ func (l *eventListeners) remove(typ string, val sobek.Value) {
 
 func (l *eventListeners) drop(typ string, x *listener) {
 	x.removed = true
-	list := l.byType[typ]
+	list := l.of(typ)
 	kept := make([]*listener, 0, len(list))
 	for _, y := range list {
 		if y != x {
 			kept = append(kept, y)
 		}
 	}
-	l.byType[typ] = kept
+	l.set(typ, kept)
 }
 
 // handler is the on<type> handler, or null.
 func (l *eventListeners) handler(typ string) sobek.Value {
-	for _, x := range l.byType[typ] {
+	for _, x := range l.of(typ) {
 		if x.handler {
 			return x.val
 		}
@@ -79,7 +103,7 @@ func (l *eventListeners) handler(typ string) sobek.Value {
 // setHandler sets the on<type> handler; anything but a function removes it.
 func (l *eventListeners) setHandler(typ string, val sobek.Value) {
 	fn, ok := sobek.AssertFunction(val)
-	for _, x := range l.byType[typ] {
+	for _, x := range l.of(typ) {
 		if x.handler {
 			if ok {
 				x.fn, x.val = fn, val
@@ -97,7 +121,7 @@ func (l *eventListeners) setHandler(typ string, val sobek.Value) {
 // fire runs the listeners of typ with this and argv, in order. A listener
 // that throws stops the dispatch and its error is returned.
 func (l *eventListeners) fire(typ string, this sobek.Value, argv []sobek.Value) error {
-	for _, x := range l.byType[typ] {
+	for _, x := range l.of(typ) {
 		if x.removed {
 			continue
 		}

@@ -398,6 +398,10 @@ func TestEventSourceBadUse(t *testing.T) {
 		tryIt(() => new EventSource("ftp://example.com/"));
 		out.push([EventSource.CONNECTING, EventSource.OPEN, es.CLOSED, es instanceof EventSource,
 			Object.prototype.toString.call(es), es.url === BASE + "/fault/stall?after=0", es.withCredentials].join());
+		es.mine = 1; es.more = 2; es.mine = 3;
+		const keys = Object.keys(es).join();
+		delete es.mine;
+		out.push(["own:", es.more, es.mine, "mine" in es, keys, Object.keys(es).join()].join("|"));
 		es.close();`, `JSON.stringify(out, null, 1)`)
 	for _, want := range []string{
 		"TypeError: EventSource.readyState is read-only",
@@ -408,6 +412,7 @@ func TestEventSourceBadUse(t *testing.T) {
 		"invalid new EventSource() reconnect: unknown key \\\"bogus\\\" (known: jitter, maxAttempts, maxRetry, retry)",
 		"ftp",
 		"0,1,2,true,[object EventSource],true,false",
+		"own:|2||false|url,readyState,lastEventId,withCredentials,onopen,onmessage,onerror,mine,more|url,readyState,lastEventId,withCredentials,onopen,onmessage,onerror,more",
 	} {
 		if !strings.Contains(v.String(), want) {
 			t.Fatalf("%s\nlacks %s", v, want)
