@@ -279,9 +279,13 @@ typedef struct sse_timings {
   uint64_t first_event_ns;
   // The stream ended, failed or was cancelled.
   uint64_t end_ns;
-  // Bytes read for this stream on the wire (headers and TLS records included).
+  // Bytes read for this stream on the wire (headers and TLS records
+  // included). On a shared HTTP/2 connection: the stream's own HEADERS
+  // and DATA frames (frame headers included, header fields as decoded),
+  // not its neighbours' traffic.
   uint64_t bytes_read;
-  // Bytes written for this stream on the wire.
+  // Bytes written for this stream on the wire (on a shared HTTP/2
+  // connection: its own HEADERS and DATA frames, as for `bytes_read`).
   uint64_t bytes_written;
   // Events parsed.
   uint64_t events;

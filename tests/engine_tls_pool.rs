@@ -311,3 +311,41 @@ fn a_pooled_connection_the_server_dropped_is_retried_on_a_new_one() {
     }
     assert_eq!(server.accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_stream_on_a_shared_http2_connection_counts_only_its_own_bytes() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    // A loud neighbour: 4 KB events every 5 ms on the same connection.
+    let loud = client
+        .open(Options::url(
+            server.url("/events?count=0&interval_ms=5&size=4000"),
+        ))
+        .unwrap();
+    assert!(matches!(loud.next(WAIT), Next::Event(_)));
+    let quiet = client
+        .open(Options::url(
+            server.url("/events?count=3&interval_ms=100&size=10"),
+        ))
+        .unwrap();
+    assert!(quiet.timings().reused);
+    assert_eq!(count_events(&quiet).0, 3);
+    let mut loud_events = 0;
+    while loud_events < 50 {
+        assert!(matches!(loud.next(WAIT), Next::Event(_)));
+        loud_events += 1;
+    }
+    let t = quiet.timings();
+    // 3 events of 10 bytes, the response head and frame headers: well
+    // under 1 KB, while the neighbour sent about 240 KB meanwhile.
+    assert!(t.bytes_read >= 30 && t.bytes_read < 1000, "{t:?}");
+    assert!(t.bytes_written > 20 && t.bytes_written < 500, "{t:?}");
+    assert!(
+        loud.timings().bytes_read >= 50 * 4000,
+        "{:?}",
+        loud.timings()
+    );
+    assert_eq!(server.accepted(), 1);
+}

@@ -43,13 +43,14 @@ impl Task {
     }
 
     /// Parses the body's events into the queue with `parser` (the
-    /// stream's: it keeps the last event ID and `retry` across reconnects).
+    /// stream's: it keeps the last event ID and `retry` across reconnects);
+    /// `update_bytes` gets each body chunk's length as it comes.
     pub(crate) async fn read_events(
         &self,
         mut body: Incoming,
         gzip: bool,
         parser: &mut Parser,
-        update_bytes: &(dyn Fn() + Sync),
+        update_bytes: &(dyn Fn(usize) + Sync),
     ) -> Result<(), Error> {
         let mut gunzip = gzip.then(Gunzip::new);
         let mut outbox = Outbox::default();
@@ -82,7 +83,7 @@ impl Task {
                 },
             };
             let at = now_ns();
-            update_bytes();
+            update_bytes(data.len());
             match &mut gunzip {
                 None => {
                     let parsed = feed(parser, data, at, &mut outbox);

@@ -9,6 +9,7 @@
 mod body;
 mod connect;
 mod gzip;
+mod h2bytes;
 mod host_pattern;
 mod io;
 mod notice;

@@ -6,6 +6,7 @@
 
 use super::body::gunzip_prefix;
 use super::connect;
+use super::h2bytes;
 use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
 use super::queue::Queue;
@@ -246,13 +247,22 @@ impl Task {
             earlier,
             unfollowed,
         } = Box::pin(self.exchange_following_redirects()).await?;
-        // `_slot` keeps this stream counted on a shared HTTP/2 connection
+        // `slot` keeps this stream counted on a shared HTTP/2 connection
         // until the stream ends (or the task is dropped).
         let Checkout {
             sender,
             counters,
-            slot: _slot,
+            slot,
         } = conn;
+        // On a shared HTTP/2 connection the socket counts every stream's
+        // frames: this stream counts its own (`h2bytes.rs`).
+        let own = match (&sender, &slot, &self.request) {
+            (Sender::H2(_), Some(_), Some(req)) => Some((
+                h2bytes::OwnBytes::new(h2bytes::response_head_bytes(response.headers())),
+                h2bytes::request_bytes(req, &self.route.target),
+            )),
+            _ => None,
+        };
         // A reconnecting stream keeps its request for the next attempt.
         let url = match self.reconnect {
             None => self.request.take().map(|r| r.url),
@@ -274,14 +284,15 @@ impl Task {
         let carried = self.reconnect.as_ref().map_or((0, 0), |r| r.carried);
         let (done_read, done_written) = (earlier.0 + carried.0, earlier.1 + carried.1);
         let update_bytes = |t: &TimingCells| {
-            TimingCells::set(
-                &t.bytes_read,
-                counters.read().saturating_sub(base_read) + done_read,
-            );
-            TimingCells::set(
-                &t.bytes_written,
-                counters.written().saturating_sub(base_written) + done_written,
-            );
+            let (read, written) = match &own {
+                Some((own, request)) => (own.read(), *request),
+                None => (
+                    counters.read().saturating_sub(base_read),
+                    counters.written().saturating_sub(base_written),
+                ),
+            };
+            TimingCells::set(&t.bytes_read, read + done_read);
+            TimingCells::set(&t.bytes_written, written + done_written);
         };
         update_bytes(t);
 
@@ -324,8 +335,13 @@ impl Task {
         self.shared.set_response(resp.clone());
         self.announce(resp).await?;
 
-        self.read_events(body, gzip, parser, &|| update_bytes(&self.shared.timings))
-            .await?;
+        let on_data = |len: usize| {
+            if let Some((own, _)) = &own {
+                own.data(len);
+            }
+            update_bytes(&self.shared.timings);
+        };
+        self.read_events(body, gzip, parser, &on_data).await?;
         update_bytes(&self.shared.timings);
         let sender = match sender {
             Sender::H1(s) if keep_alive && self.settings.reuse => Some(s),

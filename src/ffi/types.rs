@@ -279,9 +279,13 @@ pub struct sse_timings {
     pub first_event_ns: u64,
     /// The stream ended, failed or was cancelled.
     pub end_ns: u64,
-    /// Bytes read for this stream on the wire (headers and TLS records included).
+    /// Bytes read for this stream on the wire (headers and TLS records
+    /// included). On a shared HTTP/2 connection: the stream's own HEADERS
+    /// and DATA frames (frame headers included, header fields as decoded),
+    /// not its neighbours' traffic.
     pub bytes_read: u64,
-    /// Bytes written for this stream on the wire.
+    /// Bytes written for this stream on the wire (on a shared HTTP/2
+    /// connection: its own HEADERS and DATA frames, as for `bytes_read`).
     pub bytes_written: u64,
     /// Events parsed.
     pub events: u64,
