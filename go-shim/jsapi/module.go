@@ -102,7 +102,7 @@ func (in *Instance) jsOpen(call sobek.FunctionCall) sobek.Value {
 	}
 	args, err := parseOpenArgs(rt, call.Arguments, func(key string) {
 		in.root.warnOnce(in.host, "param:"+key,
-			"sse.open(): unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, %s)",
+			"sse.open(): unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, llm, %s)",
 			key, extraParamList())
 	})
 	if err != nil {

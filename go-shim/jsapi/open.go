@@ -33,6 +33,7 @@ type session struct {
 	finalURL  string // where redirects led, once the response is in
 	body      string // first bytes of a non-2xx answer's body
 	samples   eventSamples
+	llm       *llmTracker    // the llm param's reader (llmtrack.go); nil without it
 	argv      [1]sobek.Value // the handlers' argument, reused for every event
 	finished  bool
 }
@@ -61,6 +62,7 @@ func (in *Instance) open(a *openArgs) sobek.Value {
 		in: in, rt: rt, args: a, opts: o, clock: in.clock, transport: transport,
 		handlers: map[string][]sobek.Callable{},
 		tags:     requestTags{base: h.Tags(), system: map[string]string{}},
+		llm:      newLLMTracker(a.llm),
 	}
 	for k, v := range a.tags {
 		s.tags.base[k] = v
@@ -189,8 +191,9 @@ func (s *session) dispatch(events []streamapi.Event) {
 // event sample of the stream (never modified afterwards).
 func (s *session) startSamples() {
 	s.tags.setSystem(s.opts.SystemTags, "status", fmt.Sprint(s.status))
-	s.samples = eventSamples{host: s.in.host, clock: s.clock, tags: s.tags.all(),
-		gaps: s.args.eventGaps, startNS: s.requestStart()}
+	tags, start := s.tags.all(), s.requestStart()
+	s.samples = eventSamples{host: s.in.host, clock: s.clock, tags: tags,
+		gaps: s.args.eventGaps, startNS: start, llm: s.llm.begin(s.clock, tags, start)}
 }
 
 func (s *session) requestStart() uint64 {
@@ -257,7 +260,11 @@ func (s *session) response(headers []streamapi.Header, errMsg string, p phases) 
 	if s.finalURL != "" {
 		url = s.finalURL
 	}
-	return responseObject(s.rt, url, s.status, headers, scriptMessage(errMsg), s.body, p)
+	o := responseObject(s.rt, url, s.status, headers, scriptMessage(errMsg), s.body, p)
+	if l := s.llm.object(s.rt); l != nil {
+		_ = o.Set("llm", l)
+	}
+	return o
 }
 
 // finish pushes the request's samples once and builds the response.
@@ -278,7 +285,8 @@ func (s *session) finish(failed bool, errMsg string) sobek.Value {
 		if endNS == 0 {
 			endNS = end
 		}
-		s.in.host.Emit(finalSamples(t, end, s.clock.time(endNS), s.status, failed, &s.tags, s.opts.SystemTags))
+		at := s.clock.time(endNS)
+		s.in.host.Emit(s.llm.final(finalSamples(t, end, at, s.status, failed, &s.tags, s.opts.SystemTags), at, failed))
 	}
 	return s.response(s.headers, errMsg, p)
 }
