@@ -94,3 +94,37 @@ func BenchmarkEventObject(b *testing.B) {
 		})
 	}
 }
+
+// The llm param on the JS layer alone: 100,000 chat chunks (~200 bytes, as
+// api.openai.com sends them) in batches of 64, a handler that does nothing,
+// with and without the param. The difference per event is what reading the
+// chunk and its ITL sample cost the JS layer (k6's ingestion not included).
+func BenchmarkOpenLLMParam(b *testing.B) {
+	const events = 100000
+	evs := make([]streamapi.Event, events)
+	for i := range evs {
+		evs[i] = streamapi.Event{Data: chatTok, Retry: -1, TimeNS: 2_000_000 + uint64(i)*1000}
+	}
+	for _, c := range []struct{ name, params string }{{"off", "{}"}, {"llm", `{llm: "openai"}`}} {
+		b.Run(c.name, func(b *testing.B) {
+			e := newEnv(b, func() *fakeStream {
+				s := okStream(0)()
+				s.events, s.batch = evs, 64
+				return s
+			})
+			prog, err := sobek.Compile("bench", `sse.open("http://h/", `+c.params+`, c => {})`, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				e.host.samples = e.host.samples[:0]
+				if _, err := e.host.rt.RunProgram(prog); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+		})
+	}
+}
