@@ -20,12 +20,25 @@ func BenchmarkOpenCountingHandler(b *testing.B) {
 		evs[i] = streamapi.Event{ID: fmt.Sprint(i), Data: `{"t":"token 48 bytes of data, more or less.."}`,
 			Retry: -1, TimeNS: 2_000_000 + uint64(i)*1000}
 	}
+	benchOpen(b, evs, `(() => { let n = 0; sse.open("http://h/", c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); return n })()`,
+		func(v sobek.Value) {
+			if v.ToInteger() != events {
+				b.Fatalf("%v events", v)
+			}
+		})
+}
+
+// benchOpen runs script, which opens one stream, b.N times on a VU whose
+// every stream answers 200 with evs in batches of 64 (as libsse's reads
+// hand them out), and reports events/s and ns per event; check, when given,
+// looks at each run's value.
+func benchOpen(b *testing.B, evs []streamapi.Event, script string, check func(sobek.Value)) {
 	e := newEnv(b, func() *fakeStream {
 		s := okStream(0)()
-		s.events, s.batch = evs, 64
+		s.events, s.batch = evs, eventBatch
 		return s
 	})
-	prog, err := sobek.Compile("bench", `(() => { let n = 0; sse.open("http://h/", c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); return n })()`, false)
+	prog, err := sobek.Compile("bench", script, false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,11 +50,13 @@ func BenchmarkOpenCountingHandler(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if v.ToInteger() != events {
-			b.Fatalf("%v events", v)
+		if check != nil {
+			check(v)
 		}
 	}
-	b.ReportMetric(float64(b.N*events)/b.Elapsed().Seconds(), "events/s")
+	n := float64(b.N * len(evs))
+	b.ReportMetric(n/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/event")
 }
 
 // The event object's options, each handed to the same counting handler
@@ -107,24 +122,7 @@ func BenchmarkOpenLLMParam(b *testing.B) {
 	}
 	for _, c := range []struct{ name, params string }{{"off", "{}"}, {"llm", `{llm: "openai"}`}} {
 		b.Run(c.name, func(b *testing.B) {
-			e := newEnv(b, func() *fakeStream {
-				s := okStream(0)()
-				s.events, s.batch = evs, 64
-				return s
-			})
-			prog, err := sobek.Compile("bench", `sse.open("http://h/", `+c.params+`, c => {})`, false)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				e.host.samples = e.host.samples[:0]
-				if _, err := e.host.rt.RunProgram(prog); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+			benchOpen(b, evs, `sse.open("http://h/", `+c.params+`, c => {})`, nil)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -80,26 +79,13 @@ func TestHarnessScriptPairsWithTheTruth(t *testing.T) {
 	srv.Stop() // the truth log is complete once the streams are flushed
 
 	for i, f := range formats {
-		out, err := exec.Command(testserver.Binary(), "calibrate", "--truth", truth, "--client", outs[i], "--json").Output()
+		r, err := testserver.Calibrate(truth, outs[i])
 		if err != nil {
-			t.Fatalf("%s: calibrate: %v", f, err)
-		}
-		var r struct {
-			Paired           int `json:"paired"`
-			UnmatchedClient  int `json:"unmatched_client"`
-			ItlCountMismatch int `json:"itl_count_mismatch"`
-			TTFT             struct {
-				Count int
-				Min   float64
-			} `json:"ttft"`
-			ITL struct{ Count int } `json:"itl"`
-		}
-		if err := json.Unmarshal(out, &r); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", f, err)
 		}
 		if r.Paired != 8 || r.UnmatchedClient != 0 || r.ItlCountMismatch != 0 || r.TTFT.Count != 8 ||
 			r.ITL.Count != 8*7 || r.TTFT.Min < 0 {
-			t.Errorf("%s: %s", f, out)
+			t.Errorf("%s: %s", f, r.Report)
 		}
 	}
 }
