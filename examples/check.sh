@@ -46,8 +46,7 @@ cleanup() {
 trap cleanup EXIT
 lib="$root/target/release"
 # The same release builds as tests/c/run.sh, so one of them reuses the other's.
-if ! (cd "$root" && cargo build -q --release -p sse --lib \
-        && cargo build -q --release -p sse-testserver --bin sse-testserver); then
+if ! (cd "$root" && cargo build -q --release); then
     ko "build libsse and sse-testserver"
 elif ! cc -std=c11 -Wall -Wextra -Werror -I"$root/include" "$here/c/sse_cat.c" \
         -L"$lib" -lsse -Wl,-rpath,"$lib" -o "$tmp/sse_cat"; then
@@ -57,6 +56,7 @@ elif ! (cd "$root/go-shim" && CGO_ENABLED=1 go build -o "$tmp/jsvu" ./internal/j
 else
     ok "build sse_cat against libsse.so, and jsvu"
     export SSE_CAT="$tmp/sse_cat" SSE_JSVU="$tmp/jsvu"
+    : > "$tmp/server.out"  # exists before the first read below
     "$lib/sse-testserver" --port 0 --token-interval-ms 1 > "$tmp/server.out" &
     server_pid=$!
     url=""
