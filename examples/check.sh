@@ -6,8 +6,11 @@
 #     for the k6 modules (examples/node-shim), and its checks and thresholds
 #     pass. The k6/x/sse stand-in goes through libsse's C ABI: it runs the
 #     sse_cat example (examples/c/sse_cat.c, built here against
-#     target/release/libsse.so) and dispatches the events libsse parsed.
-# Needs node, python3, a C compiler and cargo. Prints "examples: N passed, M failed".
+#     target/release/libsse.so) and dispatches the events libsse parsed;
+#     requests with the `llm` param (llm_native.js) run through the module's
+#     own JS layer (go-shim/internal/jsvu, built here), whose llm_* samples
+#     the thresholds then judge.
+# Needs node, python3, a C compiler, cargo and go. Prints "examples: N passed, M failed".
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -43,15 +46,17 @@ cleanup() {
 trap cleanup EXIT
 lib="$root/target/release"
 # The same release builds as tests/c/run.sh, so one of them reuses the other's.
-if ! (cd "$root" && cargo build -q --release -p sse --lib \
-        && cargo build -q --release -p sse-testserver --bin sse-testserver); then
+if ! (cd "$root" && cargo build -q --release); then
     ko "build libsse and sse-testserver"
 elif ! cc -std=c11 -Wall -Wextra -Werror -I"$root/include" "$here/c/sse_cat.c" \
         -L"$lib" -lsse -Wl,-rpath,"$lib" -o "$tmp/sse_cat"; then
     ko "build sse_cat"
+elif ! (cd "$root/go-shim" && CGO_ENABLED=1 go build -o "$tmp/jsvu" ./internal/jsvu); then
+    ko "build jsvu"
 else
-    ok "build sse_cat against libsse.so"
-    export SSE_CAT="$tmp/sse_cat"
+    ok "build sse_cat against libsse.so, and jsvu"
+    export SSE_CAT="$tmp/sse_cat" SSE_JSVU="$tmp/jsvu"
+    : > "$tmp/server.out"  # exists before the first read below
     "$lib/sse-testserver" --port 0 --token-interval-ms 1 > "$tmp/server.out" &
     server_pid=$!
     url=""
@@ -83,6 +88,7 @@ else
         SSE_POST_URL="$url/echo" run sse_post.js 2
         SSE_URL="$url/events?count=20&interval_ms=10&ids=1" run eventsource.js 2
         SERVER_BENCH_URL="$url/v1" run llm.js 8
+        SERVER_BENCH_URL="$url/v1" run llm_native.js 8
     fi
 fi
 

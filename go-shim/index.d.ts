@@ -56,6 +56,14 @@ declare module "k6/x/sse" {
      * default; EventSource: on by default.
      */
     reconnect?: boolean | Reconnect;
+    /**
+     * Read the stream as a streaming LLM response in this format (in Go:
+     * the script parses nothing) and push the llm_* metrics per request
+     * (go-shim/README.md, "LLM metrics"); the figures are also in the
+     * response's `llm`. "auto" tells the formats apart by the first event.
+     * false or absent: off.
+     */
+    llm?: "openai" | "openai-responses" | "anthropic" | "auto" | false;
   }
 
   /** Reconnection settings (durations: Go duration strings or ms). */
@@ -68,6 +76,35 @@ declare module "k6/x/sse" {
     maxRetry?: string | number;
     /** Each wait is lengthened by a random amount up to this; default 0. */
     jitter?: string | number;
+  }
+
+  /** One request's LLM figures (the `llm` param). Times in ms. */
+  export interface LLMResult {
+    /** The response id the server gave (chatcmpl-…, resp_…, msg_…); "" if none. */
+    id: string;
+    /** The format read: "openai", "openai-responses", "anthropic" ("auto" if undecided). */
+    format: string;
+    /** Request start → first content chunk; null when no content came. */
+    timeToFirstToken: number | null;
+    /** (last − first content chunk) / (output tokens − 1); null with fewer than two tokens. */
+    timePerOutputToken: number | null;
+    /** Output tokens / (last content chunk − request start) in s; null without content. */
+    outputTokensPerSecond: number | null;
+    /** Events that carried output text. */
+    contentChunks: number;
+    /** The usage's output tokens, else the content chunks counted. */
+    outputTokens: number;
+    tokensSource: "usage" | "chunks";
+    /** Prompt tokens from the usage; null when the server reported none. */
+    inputTokens: number | null;
+    /**
+     * "stop", "length", "tool_calls", "content_filter", "error" (an error
+     * event or a failed stream), "unknown" (no reason given), or the
+     * server's own word.
+     */
+    finishReason: string;
+    /** The stream's error event ("llm stream error (TYPE): MESSAGE"), else "". */
+    error: string;
   }
 
   export interface Event {
@@ -144,6 +181,8 @@ declare module "k6/x/sse" {
     body: string;
     /** k6-style request timings, ms. */
     timings: Timings;
+    /** With the `llm` param: the request's LLM figures. */
+    llm?: LLMResult;
   }
 
   /**

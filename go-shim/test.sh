@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # libsse.a and the test server: cargo is a no-op when they are up to date.
-(cd .. && cargo build --release && cargo build --release -p sse-testserver)
+# One workspace build (both packages, one feature set), as every script runs it.
+(cd .. && cargo build --release)
 export SSE_TESTSERVER="${SSE_TESTSERVER:-$PWD/../target/release/sse-testserver}"
 export CGO_ENABLED=1
 

@@ -19,8 +19,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 echo "== building libsse and sse-testserver (release)"
-cargo build --release --lib -p sse
-cargo build --release -p sse-testserver
+cargo build --release  # the workspace: libsse and sse-testserver
 
 k6=${K6:-}
 if [ -z "$k6" ]; then

@@ -2,8 +2,9 @@
 # LLM accuracy benchmark (BENCHMARKS.md, "LLM accuracy"): how far each
 # client's TTFT and ITL are from the server's truth, request by request.
 #
-#   1. builds sse-testserver and the native client (go-shim/internal/llmbench),
-#      and installs guidellm (pinned) into a virtualenv in the work directory;
+#   1. builds sse-testserver and the Go clients (go-shim/internal/llmbench,
+#      go-shim/internal/jsvu), and installs guidellm (pinned) into a
+#      virtualenv in the work directory;
 #   2. starts sse-testserver with TTFT 150 ms, 15 ms per token, truth log on;
 #   3. at each concurrency level, runs every client in turn, ROUNDS times
 #      (alternating, so machine drift hits all clients alike);
@@ -13,7 +14,10 @@
 # Not run by CI (it is a benchmark). Environment:
 #   LEVELS      concurrency levels          (default "1 10 100 400")
 #   ROUNDS      runs per client per level   (default 2)
-#   CLIENTS     clients, run in this order  (default "native guidellm")
+#   CLIENTS     clients, run in this order  (default "native jsfake guidellm",
+#               plus k6 when K6 is set)
+#   K6          a k6 binary built with k6/x/sse (README.md, "Building k6 with
+#               the extension"); this script never builds one
 #   MAX_TOKENS  tokens per completion       (default 64)
 #   WORK        work directory              (default a new temp directory)
 #   GUIDELLM_VERSION                        (default 0.8.1, the peer)
@@ -27,15 +31,20 @@
 # `sse-testserver calibrate --client` reads: k6's JSON output (`k6 run
 # --out json=OUTFILE`, llm_* samples with llm_response_id metadata), a
 # guidellm report, or the CSV of docs/testserver.md. Then add NAME to CLIENTS.
-# Two are planned: `jsfake` (our JS layer with the fake host) and `k6`
-# (a k6 built by hand with k6/x/sse, running a script with `llm: "openai"`).
+#
+# The clients:
+#   native    libsse's Go binding and go-shim/llm (go-shim/internal/llmbench)
+#   jsfake    k6/x/sse's JS layer with the fake host on the Go binding
+#             (go-shim/internal/jsvu) running scripts/llm_truth.js
+#   k6        real k6 ($K6) running scripts/llm_truth.js, `--out json`
+#   guidellm  guidellm from PyPI
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 LEVELS=${LEVELS:-"1 10 100 400"}
 ROUNDS=${ROUNDS:-2}
-CLIENTS=${CLIENTS:-"native guidellm"}
+CLIENTS=${CLIENTS:-"native jsfake ${K6:+k6 }guidellm"}
 MAX_TOKENS=${MAX_TOKENS:-64}
 GUIDELLM_VERSION=${GUIDELLM_VERSION:-0.8.1}
 WORK=${WORK:-$(mktemp -d -t llm-truth.XXXXXX)}
@@ -45,7 +54,8 @@ echo "== work directory: $WORK"
 echo "== building sse-testserver, libsse and the native client"
 # The workspace build (as go-shim/test.sh runs it): libsse.a and the server.
 cargo build --release
-(cd go-shim && CGO_ENABLED=1 go build -o "$WORK/llmbench" ./internal/llmbench)
+(cd go-shim && CGO_ENABLED=1 go build -o "$WORK/llmbench" ./internal/llmbench &&
+  CGO_ENABLED=1 go build -o "$WORK/jsvu" ./internal/jsvu)
 server_bin=$root/target/release/sse-testserver
 rt=()
 [ "${CHRT:-0}" = 1 ] && rt=(chrt -f 10)
@@ -58,6 +68,32 @@ requests_for() { case $1 in 1) echo 60 ;; 10) echo 100 ;; *) echo $(($1 * 4)) ;;
 client_native() { # LEVEL REQUESTS OUT
   "${rt[@]}" "$WORK/llmbench" -url "$URL" -format openai -concurrency "$1" -requests "$2" -warmup "$1" \
     -max-tokens "$MAX_TOKENS" -timeout 10m -out "$3"
+}
+
+# The llm_* samples of the requests scripts/llm_truth.js did not tag as
+# warm-up, from k6's JSON output (IN) to OUT.
+k6_reported() { # IN OUT
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
+    for line in f:
+        p = json.loads(line)
+        if p.get("type") == "Point" and p["metric"].startswith("llm_") and p["data"]["tags"].get("phase") == "run":
+            out.write(line)
+PY
+}
+
+client_jsfake() { # LEVEL REQUESTS OUT
+  URL=$URL MAX_TOKENS=$MAX_TOKENS "${rt[@]}" "$WORK/jsvu" -vus "$1" -iterations "$(($1 + $2))" \
+    -timeout 10m -out "$3.all" scripts/llm_truth.js
+  k6_reported "$3.all" "$3" && rm -f "$3.all"
+}
+
+client_k6() { # LEVEL REQUESTS OUT
+  [ -x "${K6:-}" ] || { echo "CLIENTS names k6: set K6 to a k6 binary built with k6/x/sse" >&2; exit 1; }
+  URL=$URL MAX_TOKENS=$MAX_TOKENS "${rt[@]}" "$K6" run -q --no-summary --no-usage-report \
+    --vus "$1" --iterations "$(($1 + $2))" --out json="$3.all" scripts/llm_truth.js >"$3.log" 2>&1
+  k6_reported "$3.all" "$3" && rm -f "$3.all"
 }
 
 client_guidellm() { # LEVEL REQUESTS OUT

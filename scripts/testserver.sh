@@ -32,8 +32,8 @@ start_testserver() {
 }
 
 bench_setup() {
-  cargo build --release -p sse --lib
-  cargo build --release -p sse-testserver --bin sse-testserver
+  # The workspace build, as every script runs it: one feature set, no rebuild.
+  cargo build --release
   lib="$(pwd)/target/release"
   tmp="$(mktemp -d)"
   trap 'stop_testservers; rm -rf "$tmp"' EXIT

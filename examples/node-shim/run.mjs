@@ -36,23 +36,45 @@ for (const c of failedChecks) {
     console.error(`check failed: ${c.name}`)
     failed++
 }
-// Thresholds of the form 'rate < X' / 'avg < X' on Rate and Trend metrics.
+// Thresholds of the form 'AGG OP X', AGG one of k6's: rate, avg, min, max,
+// med, p(N), count (a Counter's sum); no tag selectors.
 const thresholds = (mod.options && mod.options.thresholds) || {}
+const aggregate = (agg, values) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    // k6's percentile: linear between the closest ranks.
+    const pct = (p) => {
+        if (!sorted.length) return 0
+        const i = (p / 100) * (sorted.length - 1)
+        const lo = Math.floor(i)
+        return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (i - lo)
+    }
+    const sum = values.reduce((a, b) => a + b, 0)
+    const p = agg.match(/^p\((\d+(?:\.\d+)?)\)$/)
+    if (p) return pct(Number(p[1]))
+    return {
+        rate: values.length ? sum / values.length : 0, avg: values.length ? sum / values.length : 0,
+        min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, med: pct(50), count: sum,
+    }[agg]
+}
 for (const [name, list] of Object.entries(thresholds)) {
     const m = registry.metrics.get(name)
-    const values = m ? m.values : []
-    const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0
+    if (!m) {
+        console.error(`threshold on ${name}: no such metric was pushed`)
+        failed++
+        continue
+    }
     for (const t of list) {
         const expr = typeof t === 'string' ? t : t.threshold
-        const [, agg, op, num] = expr.match(/^(\w+)\s*([<>]=?)\s*([\d.]+)$/) || []
-        if (!agg || !['rate', 'avg'].includes(agg)) {
+        const [, agg, op, num] = expr.match(/^([\w().]+)\s*([<>]=?)\s*([\d.]+)$/) || []
+        const value = agg === undefined ? undefined : aggregate(agg, m.values)
+        if (value === undefined) {
             console.error(`threshold not understood by the stand-in: ${name}: ${expr}`)
             failed++
             continue
         }
         const x = Number(num)
-        const ok = {'<': mean < x, '<=': mean <= x, '>': mean > x, '>=': mean >= x}[op]
-        console.log(`threshold ${name} '${expr}': ${agg}=${mean.toFixed(3)} ${ok ? 'ok' : 'CROSSED'}`)
+        const ok = {'<': value < x, '<=': value <= x, '>': value > x, '>=': value >= x}[op]
+        console.log(`threshold ${name} '${expr}': ${agg}=${value.toFixed(3)} ${ok ? 'ok' : 'CROSSED'}`)
         if (!ok) failed++
     }
 }

@@ -113,5 +113,28 @@ expect('params.timeout ends a stalled stream', () => {
         assert.equal(registry.pending.size, 0)
     })
 }
+expect('the llm param runs the module: res.llm and the llm_* samples', () => {
+    const before = registry.events
+    const count = (name) => registry.metrics.get(name)?.values.length ?? 0
+    const ttft = count('llm_time_to_first_token'), itl = count('llm_inter_token_latency')
+    const body = JSON.stringify({model: 'm', stream: true, max_tokens: 5, stream_options: {include_usage: true},
+        messages: [{role: 'user', content: 'hi'}], completion_tokens: 9, ttft_ms: 30})
+    const {res, seen} = run(`${base}/v1/chat/completions`, {method: 'POST', body, llm: 'openai'})
+    assert.equal(res.status, 200)
+    assert.equal(res.llm.format, 'openai')
+    assert.match(res.llm.id, /^chatcmpl-/)
+    assert.equal(res.llm.finishReason, 'length')
+    assert.equal(res.llm.outputTokens, 5)
+    assert.equal(res.llm.tokensSource, 'usage')
+    assert.ok(res.llm.timeToFirstToken >= 30, `time to first token ${res.llm.timeToFirstToken}`)
+    // role, 5 tokens, finish, usage, [DONE]
+    assert.deepEqual(seen.map((s) => s[0]), ['open', ...Array(9).fill('event')])
+    assert.equal(seen[9][1].data, '[DONE]')
+    assert.equal(registry.events - before, 9)
+    const values = registry.metrics.get('llm_time_to_first_token').values
+    assert.equal(values.length, ttft + 1)
+    assert.equal(values[values.length - 1], res.llm.timeToFirstToken)
+    assert.equal(count('llm_inter_token_latency'), itl + 4) // one per token after the first
+})
 
 process.exit(failed ? 1 : 0)

@@ -20,12 +20,25 @@ func BenchmarkOpenCountingHandler(b *testing.B) {
 		evs[i] = streamapi.Event{ID: fmt.Sprint(i), Data: `{"t":"token 48 bytes of data, more or less.."}`,
 			Retry: -1, TimeNS: 2_000_000 + uint64(i)*1000}
 	}
+	benchOpen(b, evs, `(() => { let n = 0; sse.open("http://h/", c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); return n })()`,
+		func(v sobek.Value) {
+			if v.ToInteger() != events {
+				b.Fatalf("%v events", v)
+			}
+		})
+}
+
+// benchOpen runs script, which opens one stream, b.N times on a VU whose
+// every stream answers 200 with evs in batches of 64 (as libsse's reads
+// hand them out), and reports events/s and ns per event; check, when given,
+// looks at each run's value.
+func benchOpen(b *testing.B, evs []streamapi.Event, script string, check func(sobek.Value)) {
 	e := newEnv(b, func() *fakeStream {
 		s := okStream(0)()
-		s.events, s.batch = evs, 64
+		s.events, s.batch = evs, eventBatch
 		return s
 	})
-	prog, err := sobek.Compile("bench", `(() => { let n = 0; sse.open("http://h/", c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); return n })()`, false)
+	prog, err := sobek.Compile("bench", script, false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,11 +50,13 @@ func BenchmarkOpenCountingHandler(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if v.ToInteger() != events {
-			b.Fatalf("%v events", v)
+		if check != nil {
+			check(v)
 		}
 	}
-	b.ReportMetric(float64(b.N*events)/b.Elapsed().Seconds(), "events/s")
+	n := float64(b.N * len(evs))
+	b.ReportMetric(n/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/event")
 }
 
 // The event object's options, each handed to the same counting handler
@@ -91,6 +106,23 @@ func BenchmarkEventObject(b *testing.B) {
 			if _, err := rt.RunString("loop()"); err != nil {
 				b.Fatal(err)
 			}
+		})
+	}
+}
+
+// The llm param on the JS layer alone: 100,000 chat chunks (~200 bytes, as
+// api.openai.com sends them) in batches of 64, a handler that does nothing,
+// with and without the param. The difference per event is what reading the
+// chunk and its ITL sample cost the JS layer (k6's ingestion not included).
+func BenchmarkOpenLLMParam(b *testing.B) {
+	const events = 100000
+	evs := make([]streamapi.Event, events)
+	for i := range evs {
+		evs[i] = streamapi.Event{Data: chatTok, Retry: -1, TimeNS: 2_000_000 + uint64(i)*1000}
+	}
+	for _, c := range []struct{ name, params string }{{"off", "{}"}, {"llm", `{llm: "openai"}`}} {
+		b.Run(c.name, func(b *testing.B) {
+			benchOpen(b, evs, `sse.open("http://h/", `+c.params+`, c => {})`, nil)
 		})
 	}
 }

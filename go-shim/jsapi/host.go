@@ -74,9 +74,15 @@ type TLSAuth struct {
 }
 
 // Sample is one metric value. Metric is a k6 metric name (see metrics.go).
+// Tags and Metadata maps are shared between samples and never modified
+// once handed to Emit, so a host may cache what it derives from them by
+// the map's identity.
 type Sample struct {
 	Metric string
 	Time   time.Time
 	Value  float64
 	Tags   map[string]string
+	// Metadata is k6 sample metadata (not indexed, unlike tags: for unique
+	// values such as a response id), added to the VU's own; nil for none.
+	Metadata map[string]string
 }

@@ -28,6 +28,35 @@ const (
 	MetricDataReceived      = "data_received" // Counter, bytes
 )
 
+// MetricKind is how the glue registers one of the module's own metrics.
+type MetricKind uint8
+
+// The kinds of the module's own metrics.
+const (
+	Counter   MetricKind = iota
+	Trend                // a Trend of plain values
+	TrendTime            // a Trend of durations, in ms
+)
+
+// MetricDef is one metric the module registers itself (k6's built-in
+// http_* and data_* metrics are not listed: the glue looks those up).
+type MetricDef struct {
+	Name string
+	Kind MetricKind
+}
+
+// ModuleMetrics are the metrics the glue registers for every VU: the sse_*
+// ones and the llm_* ones (llmMetrics, llmtrack.go).
+func ModuleMetrics() []MetricDef {
+	return append([]MetricDef{
+		{MetricSSEEvent, Counter},
+		{MetricTimeToFirstEvent, TrendTime},
+		{MetricEventGap, TrendTime},
+		{MetricReconnects, Counter},
+		{MetricReconnectDowntime, TrendTime},
+	}, llmMetrics...)
+}
+
 // phases is the k6 breakdown of one request, in milliseconds.
 type phases struct {
 	blocked, connecting, tls, sending, waiting, receiving float64

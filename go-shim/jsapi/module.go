@@ -138,7 +138,7 @@ func (in *Instance) jsOpen(call sobek.FunctionCall) sobek.Value {
 func (in *Instance) unknownParam(api string) func(key string) {
 	return func(key string) {
 		in.root.warnOnce(in.host, api+" param:"+key,
-			"%s: unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, %s)",
+			"%s: unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, llm, %s)",
 			api, key, extraParamList())
 	}
 }

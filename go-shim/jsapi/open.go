@@ -231,7 +231,11 @@ func (s *session) responseObject(headers []streamapi.Header, errMsg string, p ph
 	if s.finalURL != "" {
 		url = s.finalURL
 	}
-	return responseObject(s.rt, url, s.status, headers, scriptMessage(errMsg), s.body, p)
+	o := responseObject(s.rt, url, s.status, headers, scriptMessage(errMsg), s.body, p)
+	if l := s.llm.object(s.rt); l != nil {
+		_ = o.Set("llm", l)
+	}
+	return o
 }
 
 // finish pushes the request's samples once and builds the response.

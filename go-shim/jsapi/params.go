@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+	"github.com/libsse/libsse/go-shim/llm"
 )
 
 // openArgs is sse.open's (or new EventSource()'s) arguments after parsing.
@@ -28,6 +29,8 @@ type openArgs struct {
 	// eventGaps: one sse_event_gap sample per event (param eventGaps; off
 	// by default, since k6 keeps every Trend value: see eventSamples).
 	eventGaps bool
+	// llm: read the stream as this LLM format (param llm; nil = off; llmtrack.go).
+	llm *llm.Format
 }
 
 // libsse options added by this module, as sse.open params (camelCase) →
@@ -52,7 +55,7 @@ var extraParams = map[string]struct {
 // knownParams are the keys parseParams understands besides extraParams.
 var knownParams = map[string]bool{
 	"method": true, "body": true, "headers": true, "tags": true, "jar": true, "httpStatusErrors": true,
-	"eventGaps": true,
+	"eventGaps": true, "llm": true,
 }
 
 func parseOpenArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown func(string)) (*openArgs, error) {
@@ -117,6 +120,12 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 			a.statusErrors = v.ToBoolean()
 		case "eventGaps":
 			a.eventGaps = v.ToBoolean()
+		case "llm":
+			f, err := parseLLMParam(a.api, v)
+			if err != nil {
+				return err
+			}
+			a.llm = f
 		}
 	}
 	return nil

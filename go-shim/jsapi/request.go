@@ -29,7 +29,8 @@ type request struct {
 	headers   []streamapi.Header
 	finalURL  string // where redirects led, once the response is in
 	events    eventDelivery
-	finished  bool // the request's samples were pushed
+	llm       *llmTracker // the llm param's reader (llmtrack.go); nil without it
+	finished  bool        // the request's samples were pushed
 }
 
 // newRequest prepares a stream's request from parsed arguments: the VU's
@@ -49,6 +50,7 @@ func (in *Instance) newRequest(a *openArgs, shape *eventShape) (*request, error)
 		in: in, rt: h.Runtime(), args: a, opts: o, transport: transport, jar: jar,
 		tags:   requestTags{base: h.Tags(), system: map[string]string{}},
 		events: eventDelivery{rt: h.Runtime(), clock: in.clock, shape: shape},
+		llm:    newLLMTracker(a.llm),
 	}
 	for k, v := range a.tags {
 		r.tags.base[k] = v
@@ -119,8 +121,9 @@ func (r *request) startSamples() {
 		return
 	}
 	r.tags.setSystem(r.opts.SystemTags, "status", fmt.Sprint(r.status))
-	r.events.samples = eventSamples{host: r.in.host, clock: r.events.clock, tags: r.tags.all(),
-		gaps: r.args.eventGaps, startNS: r.requestStart()}
+	tags, start := r.tags.all(), r.requestStart()
+	r.events.samples = eventSamples{host: r.in.host, clock: r.events.clock, tags: tags,
+		gaps: r.args.eventGaps, startNS: start, llm: r.llm.begin(r.events.clock, tags, start)}
 }
 
 func (r *request) requestStart() uint64 {
@@ -156,7 +159,8 @@ func (r *request) end(failed bool) phases {
 		if endNS == 0 {
 			endNS = end
 		}
-		r.in.host.Emit(finalSamples(t, end, r.events.clock.time(endNS), r.status, failed, &r.tags, r.opts.SystemTags))
+		at := r.events.clock.time(endNS)
+		r.in.host.Emit(r.llm.final(finalSamples(t, end, at, r.status, failed, &r.tags, r.opts.SystemTags), at, failed))
 	}
 	return breakdown(t, end)
 }

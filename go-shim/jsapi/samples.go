@@ -27,6 +27,7 @@ type eventSamples struct {
 	lastNS  uint64 // receive time of the last event counted
 	pending int    // events counted since the last push
 	batch   []Sample
+	llm     *llmTracker // the llm param's reader; nil without it
 }
 
 // started reports whether the samples have their tags.
@@ -40,6 +41,9 @@ func (m *eventSamples) count(e *streamapi.Event) {
 	} else if m.gaps {
 		m.batch = append(m.batch, Sample{Metric: MetricEventGap, Time: m.clock.time(e.TimeNS),
 			Value: span(m.lastNS, e.TimeNS), Tags: m.tags})
+	}
+	if m.llm != nil {
+		m.batch = m.llm.event(e, m.batch)
 	}
 	m.events++
 	m.pending++

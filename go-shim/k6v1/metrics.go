@@ -5,6 +5,7 @@ package sse
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/libsse/libsse/go-shim/jsapi"
 	"go.k6.io/k6/js/modules"
@@ -14,9 +15,8 @@ import (
 // sseMetrics are the module's own metrics (declared once per run by the
 // registry, looked up per VU) plus the root tag set samples derive from.
 type sseMetrics struct {
-	event, firstEvent, gap        *metrics.Metric
-	reconnects, reconnectDowntime *metrics.Metric
-	rootTags                      *metrics.TagSet
+	own      map[string]*metrics.Metric // jsapi.ModuleMetrics by name
+	rootTags *metrics.TagSet
 }
 
 func registerMetrics(vu modules.VU) (*sseMetrics, error) {
@@ -25,40 +25,37 @@ func registerMetrics(vu modules.VU) (*sseMetrics, error) {
 		return nil, errors.New("k6/x/sse: no metrics registry (module loaded outside the init context?)")
 	}
 	r := env.Registry
-	var m sseMetrics
-	var err error
-	if m.event, err = r.NewMetric(jsapi.MetricSSEEvent, metrics.Counter); err != nil {
-		return nil, err
+	defs := jsapi.ModuleMetrics()
+	m := sseMetrics{own: make(map[string]*metrics.Metric, len(defs)), rootTags: r.RootTagSet()}
+	for _, d := range defs {
+		var (
+			metric *metrics.Metric
+			err    error
+		)
+		switch d.Kind {
+		case jsapi.Counter:
+			metric, err = r.NewMetric(d.Name, metrics.Counter)
+		case jsapi.Trend:
+			metric, err = r.NewMetric(d.Name, metrics.Trend)
+		case jsapi.TrendTime:
+			metric, err = r.NewMetric(d.Name, metrics.Trend, metrics.Time)
+		default:
+			err = fmt.Errorf("k6/x/sse: metric %s has an unknown kind %d", d.Name, d.Kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		m.own[d.Name] = metric
 	}
-	if m.firstEvent, err = r.NewMetric(jsapi.MetricTimeToFirstEvent, metrics.Trend, metrics.Time); err != nil {
-		return nil, err
-	}
-	if m.gap, err = r.NewMetric(jsapi.MetricEventGap, metrics.Trend, metrics.Time); err != nil {
-		return nil, err
-	}
-	if m.reconnects, err = r.NewMetric(jsapi.MetricReconnects, metrics.Counter); err != nil {
-		return nil, err
-	}
-	if m.reconnectDowntime, err = r.NewMetric(jsapi.MetricReconnectDowntime, metrics.Trend, metrics.Time); err != nil {
-		return nil, err
-	}
-	m.rootTags = r.RootTagSet()
 	return &m, nil
 }
 
 // lookup maps a jsapi metric name to the k6 metric.
 func (m *sseMetrics) lookup(b *metrics.BuiltinMetrics, name string) *metrics.Metric {
+	if metric, ok := m.own[name]; ok {
+		return metric
+	}
 	switch name {
-	case jsapi.MetricSSEEvent:
-		return m.event
-	case jsapi.MetricTimeToFirstEvent:
-		return m.firstEvent
-	case jsapi.MetricEventGap:
-		return m.gap
-	case jsapi.MetricReconnects:
-		return m.reconnects
-	case jsapi.MetricReconnectDowntime:
-		return m.reconnectDowntime
 	case jsapi.MetricHTTPReqs:
 		return b.HTTPReqs
 	case jsapi.MetricHTTPReqFailed:

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"reflect"
 	"sync"
 
 	"github.com/grafana/sobek"
@@ -16,8 +15,6 @@ import (
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/modules"
 	k6http "go.k6.io/k6/js/modules/k6/http"
-	"go.k6.io/k6/lib"
-	"go.k6.io/k6/metrics"
 )
 
 // RootModule is shared by all VUs.
@@ -68,13 +65,7 @@ type vuHost struct {
 	optsOnce sync.Once
 	opts     jsapi.Options
 
-	// The last tag map seen by Emit, its TagSet and the VU's metadata when
-	// it was first seen: jsapi hands the same map to every event sample of
-	// a stream, so they are built once per stream (xk6-sse also takes the
-	// metadata once, at open), not once per batch.
-	lastTags   map[string]string
-	lastTagSet *metrics.TagSet
-	lastMeta   map[string]string
+	tags sampleTags // Emit's conversions of jsapi's tag and metadata maps
 }
 
 func (h *vuHost) Runtime() *sobek.Runtime  { return h.vu.Runtime() }
@@ -120,38 +111,4 @@ func (h *vuHost) CookieJar(v sobek.Value) (http.CookieJar, error) {
 		return j.Jar, nil
 	}
 	return nil, errors.New("jar must be a k6/http CookieJar (new http.CookieJar() or http.cookieJar())")
-}
-
-// tagsAndMeta returns the TagSet of a jsapi tag map and the metadata to
-// push with it.
-func (h *vuHost) tagsAndMeta(state *lib.State, m map[string]string) (*metrics.TagSet, map[string]string) {
-	if h.lastTagSet == nil || reflect.ValueOf(m).UnsafePointer() != reflect.ValueOf(h.lastTags).UnsafePointer() {
-		h.lastTags, h.lastTagSet = m, h.metrics.rootTags.WithTagsFromMap(m)
-		h.lastMeta = state.Tags.GetCurrentValues().Metadata
-	}
-	return h.lastTagSet, h.lastMeta
-}
-
-// Emit pushes one container per call: jsapi calls it once per drained
-// batch of events and once at the end of a stream.
-func (h *vuHost) Emit(samples []jsapi.Sample) {
-	state := h.vu.State()
-	if state == nil || len(samples) == 0 {
-		return
-	}
-	out := make(metrics.Samples, 0, len(samples))
-	for _, s := range samples {
-		m := h.metrics.lookup(state.BuiltinMetrics, s.Metric)
-		if m == nil {
-			continue
-		}
-		tags, meta := h.tagsAndMeta(state, s.Tags)
-		out = append(out, metrics.Sample{
-			TimeSeries: metrics.TimeSeries{Metric: m, Tags: tags},
-			Time:       s.Time,
-			Metadata:   meta,
-			Value:      s.Value,
-		})
-	}
-	metrics.PushIfNotDone(h.vu.Context(), state.Samples, out)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,9 @@ import (
 // and the events delivered per second; it fails if a stream's events came
 // out of order or an error event fired. With TLS=1 the streams go to a
 // TLS server of their own, where libsse speaks HTTP/2 (ALPN) and each VU's
-// streams share a connection. Run it once:
+// streams share a connection. HEAP_PROFILE=path writes a heap profile
+// (finely sampled) once every stream is open, for where Go's part goes.
+// Run it once:
 //
 //	go test ./libsse -run XXX -bench EventSourceManyStreams -benchtime 1x
 func BenchmarkEventSourceManyStreams(b *testing.B) {
@@ -57,7 +60,7 @@ func envInt(name string, def int) int {
 }
 
 // memory is the process's RSS and what Go holds of it.
-type memory struct{ rss, goHeld uint64 }
+type memory struct{ rss, goHeld, goLive uint64 }
 
 func readMemory(b *testing.B) memory {
 	runtime.GC()
@@ -74,11 +77,15 @@ func readMemory(b *testing.B) memory {
 			rss = kb * 1024
 		}
 	}
-	return memory{rss: rss, goHeld: m.Sys - m.HeapReleased}
+	return memory{rss: rss, goHeld: m.Sys - m.HeapReleased, goLive: m.HeapAlloc}
 }
 
 func manyStreams(b *testing.B, url string, vus, perVU int, hold time.Duration, tls bool) {
 	streams := vus * perVU
+	profile := os.Getenv("HEAP_PROFILE")
+	if profile != "" {
+		runtime.MemProfileRate = 4096
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var opened, delivered atomic.Int64
@@ -140,6 +147,9 @@ func manyStreams(b *testing.B, url string, vus, perVU int, hold time.Duration, t
 	openTook := time.Since(began)
 	time.Sleep(2 * time.Second) // every stream past its first events
 	threads1, mem1 := threads(b), readMemory(b)
+	if profile != "" {
+		writeHeapProfile(b, profile)
+	}
 	t0, d0 := time.Now(), delivered.Load()
 	time.Sleep(hold)
 	held, rate := time.Since(t0), float64(delivered.Load()-d0)/time.Since(t0).Seconds()
@@ -163,15 +173,27 @@ func manyStreams(b *testing.B, url string, vus, perVU int, hold time.Duration, t
 		b.Fatalf("%d events out of order, %d error events", bad, errors)
 	}
 	perStream := func(a, z uint64) float64 { return float64(int64(z)-int64(a)) / float64(streams) / 1024 }
-	goKiB := perStream(mem0.goHeld, mem1.goHeld)
+	goKiB, liveKiB := perStream(mem0.goHeld, mem1.goHeld), perStream(mem0.goLive, mem1.goLive)
 	rssKiB := perStream(mem0.rss, mem1.rss)
 	b.Logf("%d streams on %d VUs open in %v; OS threads %d before, %d all open, %d after %v; "+
-		"per stream: %.1f KiB RSS = %.1f KiB Go + %.1f KiB the rest (libsse); %d events, all in order; %.0f events/s while held",
+		"per stream: %.1f KiB RSS = %.1f KiB Go (%.1f KiB live) + %.1f KiB the rest (libsse); %d events, all in order; %.0f events/s while held",
 		streams, vus, openTook.Round(time.Millisecond), threads0, threads1, threads2, held.Round(time.Second),
-		rssKiB, goKiB, rssKiB-goKiB, events, rate)
+		rssKiB, goKiB, liveKiB, rssKiB-goKiB, events, rate)
 	b.ReportMetric(float64(threads1), "threads-open")
 	b.ReportMetric(float64(threads2), "threads-end")
 	b.ReportMetric(rssKiB, "KiB-RSS/stream")
 	b.ReportMetric(goKiB, "KiB-Go/stream")
+	b.ReportMetric(liveKiB, "KiB-Go-live/stream")
 	b.ReportMetric(rate, "events/s")
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -16,14 +16,12 @@
 //	with tags TagFormat, TagFinishReason, TagTokensSource
 //	and metadata MetadataResponseID = res.ID on every sample.
 //
-// For the k6 wiring: the script opts in with the sse.open param ParamName
-// (`llm: "openai"`, ParseFormat reads it; the same param suits the
-// non-blocking API). Push an ITL sample as each content chunk arrives; at the
-// end push a figure only when its method says ok (a stream without content
-// has no TTFT, fewer than two tokens no TPOT), MetricInputTokens only when
-// res.InputTokens >= 0, and MetricStreamErrors (tag TagErrorType) when
-// res.Err is set. TagFormat is res.Format.String() (the format read, also
-// under "auto"); TagFinishReason is res.FinishReason.
+// k6/x/sse wires it in go-shim/jsapi/llmtrack.go: the script opts in with
+// the sse.open param ParamName (`llm: "openai"`, read by ParseFormat); an ITL
+// sample is pushed as each content chunk arrives, and at the end a figure
+// only when its method says ok (a stream without content has no TTFT, fewer
+// than two tokens no TPOT), MetricInputTokens only when res.InputTokens >= 0,
+// and MetricStreamErrors (tag TagErrorType) when res.Err is set.
 //
 // Event reads only the fields it needs with an in-place scanner: no
 // reflection and no allocation per event (the response id is copied once).
@@ -39,19 +37,13 @@
 // events are not tokens. Reasoning text counts, as in vLLM's benchmark and
 // guidellm's TTFT (guidellm's TTFOT would leave it out).
 //
-// # Definitions, next to other tools
+// # Definitions
 //
-//	metric                        here                                  vLLM bench_serving        guidellm 0.8             aiperf
-//	llm_time_to_first_token       start → first content chunk           TTFT (same)               time_to_first_token_ms   time_to_first_token
-//	llm_inter_token_latency       gap between consecutive content       ITL (per chunk, same)     — (only the mean:        inter_chunk_latency
-//	                              chunks, one sample per gap                                      inter_token_latency_ms)
-//	llm_time_per_output_token     (last − first content)/(tokens − 1)   TPOT (same)               inter_token_latency_ms   inter_token_latency
-//	                                                                                              (same formula)
-//	llm_output_tokens             usage's output tokens, else chunks    output_lens               output_tokens            output_sequence_length
-//	llm_output_tokens_per_second  tokens / (last content − start)       — (aggregate only)        output_tokens_per_second output_token_throughput_per_user
-//	                                                                                              (÷ whole latency)        (1 / ITL)
-//
-// Start is the request's start on libsse's clock (streamapi.Timings.Start:
-// before connecting when no pooled connection is free). Events that arrive in
-// one socket read share one stamp, so a gap can be 0.
+// The metrics (metrics.go) are defined for users in go-shim/README.md, "LLM
+// metrics", next to what vLLM's benchmark, guidellm and aiperf call the same
+// things. Start is the request's start on libsse's clock
+// (streamapi.Timings.Start: when the request was handed to libsse, before a
+// pooled connection was taken or a new one connected), as vLLM's benchmark
+// and aiperf start theirs. Events that arrive in one socket read share one
+// stamp, so a gap can be 0.
 package llm

@@ -72,6 +72,6 @@ const (
 	FinishLength        = "length"         // OpenAI length; Responses incomplete max_output_tokens; Anthropic max_tokens
 	FinishToolCalls     = "tool_calls"     // OpenAI tool_calls; Anthropic tool_use
 	FinishContentFilter = "content_filter" // OpenAI content_filter; Responses incomplete content_filter; Anthropic refusal
-	FinishError         = "error"          // the stream carried an error event and no finish reason
+	FinishError         = "error"          // the stream carried an error event (or, in k6/x/sse, failed) and no finish reason
 	FinishUnknown       = "unknown"        // the stream ended without saying why
 )

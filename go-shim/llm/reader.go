@@ -140,6 +140,14 @@ func (r *Reader) setError(typ, code, msg string) {
 	r.res.Err = &StreamError{Type: unquote(typ), Code: unquote(code), Message: unquote(msg)}
 }
 
+// ID is the response id seen so far ("" until an event carried one): what
+// Result().ID will be, without building a Result.
+func (r *Reader) ID() string { return r.res.ID }
+
+// Format is the format being read: the configured one, or under FormatAuto
+// the one detected (FormatAuto until an event decided it).
+func (r *Reader) Format() Format { return r.res.Format }
+
 // Result returns the figures so far (complete once the stream ended).
 func (r *Reader) Result() Result {
 	res := r.res

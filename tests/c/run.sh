@@ -34,8 +34,8 @@ step() { echo "== $*"; }
 fail() { echo "tests/c/run.sh: FAIL: $*" >&2; exit 1; }
 
 step "build libsse and sse-testserver (release)"
-cargo build --release -p sse --lib
-cargo build --release -p sse-testserver --bin sse-testserver
+# The workspace build, as every script runs it: one feature set, no rebuild.
+cargo build --release
 lib="$root/target/release"
 
 step "include/sse.h is up to date"

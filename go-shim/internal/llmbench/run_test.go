@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -48,41 +46,18 @@ func TestEveryFormatPairsWithTheTruth(t *testing.T) {
 	srv.Stop() // the truth log is complete once the streams are flushed
 
 	for i, f := range formats {
-		out, err := exec.Command(testserver.Binary(), "calibrate", "--truth", truth, "--client", csvs[i], "--json").Output()
+		r, err := testserver.Calibrate(truth, csvs[i])
 		if err != nil {
-			t.Fatalf("%v: calibrate: %v", f, err)
+			t.Fatalf("%v: %v", f, err)
 		}
-		var r struct {
-			Paired, UnmatchedClient, ItlCountMismatch int
-			TTFT, ITL, Send, Receive                  struct {
-				Count int
-				Min   float64
-			}
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(out, &raw); err != nil {
-			t.Fatal(err)
-		}
-		get := func(k string, v any) {
-			if err := json.Unmarshal(raw[k], v); err != nil {
-				t.Fatalf("%s: %v", k, err)
-			}
-		}
-		get("paired", &r.Paired)
-		get("unmatched_client", &r.UnmatchedClient)
-		get("itl_count_mismatch", &r.ItlCountMismatch)
-		get("ttft", &r.TTFT)
-		get("itl", &r.ITL)
-		get("send", &r.Send)
-		get("receive", &r.Receive)
 		if r.Paired != 12 || r.UnmatchedClient != 0 || r.ItlCountMismatch != 0 {
-			t.Errorf("%v: %s", f, out)
+			t.Errorf("%v: %s", f, r.Report)
 		}
 		if r.TTFT.Count != 12 || r.ITL.Count == 0 || r.Send.Count != 12 || r.Receive.Count != 12 {
-			t.Errorf("%v: counts %s", f, out)
+			t.Errorf("%v: counts %s", f, r.Report)
 		}
 		if r.TTFT.Min < 0 || r.Send.Min < 0 || r.Receive.Min < 0 {
-			t.Errorf("%v: negative error: %s", f, out)
+			t.Errorf("%v: negative error: %s", f, r.Report)
 		}
 	}
 }

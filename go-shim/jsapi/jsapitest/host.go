@@ -103,6 +103,16 @@ func (h *Host) Samples(metric string) []jsapi.Sample {
 	return out
 }
 
+// Take returns every sample emitted so far, in emission order, and forgets
+// them: a test (or a load loop) takes each request's samples after it.
+func (h *Host) Take() []jsapi.Sample {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.samples
+	h.samples = nil
+	return out
+}
+
 // Sum is the sum of one metric's sample values: for sse_event, which has
 // one sample per drained batch, the number of events.
 func (h *Host) Sum(metric string) float64 {

@@ -14,9 +14,20 @@
 // dispatches each line as it comes, on node's event loop. It does not
 // reconnect: the end of sse_cat is the end of the stream (an error event,
 // readyState CLOSED).
+//
+// With the `llm` param, the request goes through k6/x/sse's own JS layer
+// instead (its Go code on libsse, without k6: go-shim/internal/jsvu, path in
+// the SSE_JSVU environment variable): the module reads the LLM chunks in Go,
+// so that is the code to run. jsvu prints what the handlers get and writes
+// the metric samples the module pushed; the stand-in dispatches the one and
+// records the other under their metric names (llm_*, http_*, sse_*), with
+// `res.llm` as the module returns it.
 import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {createInterface} from 'node:readline'
-import {registry} from '../registry.js'
+import {metric, registry} from '../registry.js'
 
 // Bound on a request without params.timeout, so a stuck stream fails the
 // run instead of hanging it.
@@ -75,6 +86,7 @@ function open(url, params, fn) {
         },
     }
     fn(client)
+    if (params.llm) return openThroughJSLayer(url, params, handlers, () => closed)
     const response = {url, status: 0, headers: {}, error: '', body: ''}
     // After client.close() the real module has dropped the stream, so
     // whatever sse_cat met later (say, the timeout of an endless stream)
@@ -194,6 +206,61 @@ export class EventSource {
         const handler = this['on' + type]
         if (typeof handler === 'function') handler.call(this, ev)
         for (const fn of [...(this._listeners[type] || [])]) fn.call(this, ev)
+    }
+}
+
+// The script jsvu runs: the same sse.open, with handlers that print what
+// they get, one JSON line each, then the response.
+function jsvuScript(url, params) {
+    return `import sse from 'k6/x/sse'
+export default function () {
+    const r = sse.open(${JSON.stringify(url)}, ${JSON.stringify(params)}, (c) => {
+        c.on('open', () => print(JSON.stringify({open: true})))
+        c.on('event', (e) => print(JSON.stringify({event: e})))
+        c.on('error', (e) => print(JSON.stringify({error: e.error()})))
+    })
+    print(JSON.stringify({response: r}))
+}
+`
+}
+
+function openThroughJSLayer(url, params, handlers, closed) {
+    const jsvu = process.env.SSE_JSVU
+    if (!jsvu) throw new Error('sse stand-in: SSE_JSVU is not set (path of go-shim/internal/jsvu, for the llm param)')
+    const dir = mkdtempSync(join(tmpdir(), 'sse-jsvu-'))
+    try {
+        writeFileSync(join(dir, 'open.js'), jsvuScript(url, params))
+        const out = spawnSync(jsvu, ['-out', join(dir, 'samples.json'), join(dir, 'open.js')],
+            {encoding: 'utf8', maxBuffer: 1 << 28})
+        if (out.status !== 0) {
+            throw new Error(`sse stand-in: jsvu failed (${out.status ?? out.signal}): ${out.error?.message ?? out.stderr}`)
+        }
+        for (const line of readFileSync(join(dir, 'samples.json'), 'utf8').split('\n')) {
+            if (line === '') continue
+            const p = JSON.parse(line)
+            metric(p.metric, 'module').values.push(p.data.value)
+        }
+        let response = null
+        for (const line of out.stdout.split('\n')) {
+            if (line === '') continue
+            const m = JSON.parse(line)
+            if (m.response) {
+                response = m.response
+            } else if (closed()) {
+                continue // as after client.close() in the module: nothing more reaches the handlers
+            } else if (m.open) {
+                for (const h of handlers.open) h()
+            } else if (m.event) {
+                registry.events++
+                for (const h of handlers.event) h(m.event)
+            } else if (m.error !== undefined) {
+                for (const h of handlers.error) h({error: () => m.error})
+            }
+        }
+        if (!response) throw new Error(`sse stand-in: jsvu printed no response: ${out.stdout}`)
+        return response
+    } finally {
+        rmSync(dir, {recursive: true, force: true})
     }
 }
 
