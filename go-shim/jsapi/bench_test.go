@@ -15,29 +15,43 @@ import (
 // the allocations per event.
 func BenchmarkOpenCountingHandler(b *testing.B) {
 	const events = 100000
-	evs := make([]streamapi.Event, events)
+	benchOpen(b, tokenEvents(events), `var n = 0; sse.open("http://h/", c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 }))`,
+		countIs(b, events))
+}
+
+// tokenEvents are n token-sized events with IDs 0, 1, …, 1 µs apart.
+func tokenEvents(n int) []streamapi.Event {
+	evs := make([]streamapi.Event, n)
 	for i := range evs {
 		evs[i] = streamapi.Event{ID: fmt.Sprint(i), Data: `{"t":"token 48 bytes of data, more or less.."}`,
 			Retry: -1, TimeNS: 2_000_000 + uint64(i)*1000}
 	}
-	benchOpen(b, evs, `(() => { let n = 0; sse.open("http://h/", c => c.on('event', e => { n += e.data.length > 0 ? 1 : 0 })); return n })()`,
-		func(v sobek.Value) {
-			if v.ToInteger() != events {
-				b.Fatalf("%v events", v)
-			}
-		})
+	return evs
 }
 
-// benchOpen runs script, which opens one stream, b.N times on a VU whose
-// every stream answers 200 with evs in batches of 64 (as libsse's reads
-// hand them out), and reports events/s and ns per event; check, when given,
-// looks at each run's value.
-func benchOpen(b *testing.B, evs []streamapi.Event, script string, check func(sobek.Value)) {
+// countIs checks that the script's global n is events after a run.
+func countIs(b *testing.B, events int64) func(*env) {
+	return func(e *env) {
+		if v := e.mustRun("n"); v.ToInteger() != events {
+			b.Fatalf("%v events", v)
+		}
+	}
+}
+
+// benchOpen runs script, which opens one stream (sse.open, or an
+// EventSource: the run is an iteration on the VU's event loop), b.N times
+// on a VU whose every stream answers 200 with evs in batches of 64 (as
+// libsse's reads hand them out), and reports events/s and ns per event;
+// check, when given, looks at the VU after each run.
+func benchOpen(b *testing.B, evs []streamapi.Event, script string, check func(*env)) {
 	e := newEnv(b, func() *fakeStream {
 		s := okStream(0)()
 		s.events, s.batch = evs, eventBatch
 		return s
 	})
+	if err := e.host.rt.Set("EventSource", e.inst.Named()["EventSource"]); err != nil {
+		b.Fatal(err)
+	}
 	prog, err := sobek.Compile("bench", script, false)
 	if err != nil {
 		b.Fatal(err)
@@ -46,12 +60,11 @@ func benchOpen(b *testing.B, evs []streamapi.Event, script string, check func(so
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.host.samples = e.host.samples[:0]
-		v, err := e.host.rt.RunProgram(prog)
-		if err != nil {
+		if err := e.host.Start(func() error { _, err := e.host.rt.RunProgram(prog); return err }); err != nil {
 			b.Fatal(err)
 		}
 		if check != nil {
-			check(v)
+			check(e)
 		}
 	}
 	n := float64(b.N * len(evs))

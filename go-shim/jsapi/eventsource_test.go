@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/grafana/sobek"
 	"github.com/libsse/libsse/go-shim/streamapi"
 )
 
@@ -158,34 +157,6 @@ func TestEventSourceOpenIsAnnouncedOnce(t *testing.T) {
 // on the fake VU's event loop (compare BenchmarkOpenCountingHandler).
 func BenchmarkEventSourceCountingListener(b *testing.B) {
 	const events = 100000
-	evs := make([]streamapi.Event, events)
-	for i := range evs {
-		evs[i] = streamapi.Event{ID: fmt.Sprint(i), Data: `{"t":"token 48 bytes of data, more or less.."}`,
-			Retry: -1, TimeNS: 2_000_000 + uint64(i)*1000}
-	}
-	e := newEnv(b, func() *fakeStream {
-		s := okStream(0)()
-		s.events, s.batch = evs, 64
-		return s
-	})
-	if err := e.host.rt.Set("EventSource", e.inst.Named()["EventSource"]); err != nil {
-		b.Fatal(err)
-	}
-	prog, err := sobek.Compile("bench", `var count = (() => { let n = 0; const es = new EventSource("http://h/", {reconnect: false});
-		es.onmessage = (e) => { n += e.data.length > 0 ? 1 : 0 }; return () => n })()`, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		e.host.samples = e.host.samples[:0]
-		if err := e.host.Start(func() error { _, err := e.host.rt.RunProgram(prog); return err }); err != nil {
-			b.Fatal(err)
-		}
-		if v := e.mustRun("count()"); v.ToInteger() != events {
-			b.Fatalf("%v events", v)
-		}
-	}
-	b.ReportMetric(float64(b.N*events)/b.Elapsed().Seconds(), "events/s")
+	benchOpen(b, tokenEvents(events), `var n = 0; (() => { const es = new EventSource("http://h/", {reconnect: false});
+		es.onmessage = (e) => { n += e.data.length > 0 ? 1 : 0 } })()`, countIs(b, events))
 }
