@@ -53,7 +53,7 @@ declare module "k6/x/sse" {
      * the connection fails: wait the stream's `retry:` (else `retry`),
      * resume with `Last-Event-ID`, stop on a non-2xx answer, a 204 or
      * another content type. `true` = the defaults. sse.open: off by
-     * default; EventSource: on by default.
+     * default; EventSource: on by default (off with the `llm` param).
      */
     reconnect?: boolean | Reconnect;
     /**

@@ -146,7 +146,9 @@ func parseEventSourceArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown fun
 		}
 	}
 	if _, set := a.extra["reconnect"]; !set {
-		a.extra["reconnect"] = true
+		// As a browser, except with the llm param: an LLM response ends,
+		// and reconnecting would send the prompt again.
+		a.extra["reconnect"] = a.llm == nil
 	}
 	return a, nil
 }

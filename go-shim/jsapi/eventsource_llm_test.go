@@ -30,10 +30,15 @@ func TestEventSourceLLMParam(t *testing.T) {
 	err := runEventSourceIteration(t, e, `
 		var messages = 0;
 		const es = new EventSource("http://h/v1/chat/completions",
-			{method: "POST", body: "{}", llm: "openai", reconnect: false, tags: {run: "a"}});
+			{method: "POST", body: "{}", llm: "openai", tags: {run: "a"}});
 		es.onmessage = () => messages++;`)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// With the llm param EventSource does not reconnect unless asked to:
+	// the one request went out without the option.
+	if len(e.transport.requests) != 1 || e.transport.requests[0]["reconnect"] != false {
+		t.Fatalf("requests %v", e.transport.requests)
 	}
 	if n := e.mustRun("messages").ToInteger(); n != 7 {
 		t.Fatalf("%d messages", n)
@@ -58,6 +63,18 @@ func TestEventSourceLLMParam(t *testing.T) {
 	}
 	if len(e.samplesOf(MetricHTTPReqs)) != 1 {
 		t.Fatal("no http_reqs sample")
+	}
+}
+
+// With the llm param, an explicit reconnect still wins.
+func TestEventSourceLLMParamReconnectWhenAsked(t *testing.T) {
+	e := newEnv(t, llmStream(streamapi.End, chatEvents()...))
+	if err := runEventSourceIteration(t, e, `const es = new EventSource("http://h/", {llm: "openai", reconnect: true});
+		es.onmessage = (m) => { if (m.data === "[DONE]") es.close() }`); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.transport.requests) != 1 || e.transport.requests[0]["reconnect"] != true {
+		t.Fatalf("requests %v", e.transport.requests)
 	}
 }
 
