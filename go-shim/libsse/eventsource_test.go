@@ -228,63 +228,31 @@ func TestEventSourceStopsOnAnswers(t *testing.T) {
 // (ids 1..count) held open until the client goes. It stops with the test.
 func flakyServer(t *testing.T, refuse, count int) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for n := 0; ; n++ {
-			c, err := ln.Accept()
+	return rawServer(t, func(n int, c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func(n int) {
-				defer wg.Done()
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if line == "\r\n" {
-						break
-					}
-				}
-				if n < refuse {
-					return
-				}
-				var b strings.Builder
-				b.WriteString("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
-				for i := 1; i <= count; i++ {
-					fmt.Fprintf(&b, "id: %d\ndata: %d\n\n", i, i)
-				}
-				if _, err := c.Write([]byte(b.String())); err != nil {
-					return
-				}
-				_, _ = r.ReadByte() // until the client closes
-			}(n)
+			if line == "\r\n" {
+				break
+			}
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
+		if n < refuse {
+			return
 		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String() + "/"
+		var b strings.Builder
+		b.WriteString("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
+		for i := 1; i <= count; i++ {
+			fmt.Fprintf(&b, "id: %d\ndata: %d\n\n", i, i)
+		}
+		if _, err := c.Write([]byte(b.String())); err != nil {
+			return
+		}
+		_, _ = r.ReadByte() // until the client closes
+	}) + "/"
 }
 
 // Attempts that fail before the first response come first, as error
