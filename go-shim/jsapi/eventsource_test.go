@@ -54,7 +54,7 @@ func (s *scriptedStream) TryNext(out []streamapi.Event) (int, streamapi.Status) 
 	r := s.reads[s.pos]
 	s.pos++
 	s.notice = r.notice
-	if r.st == streamapi.Empty && s.pos < len(s.reads) {
+	if r.st == streamapi.Empty && s.pos < len(s.reads) && s.ready != nil {
 		s.ready()
 	}
 	return copy(out, r.events), r.st
@@ -63,15 +63,13 @@ func (s *scriptedStream) TryNext(out []streamapi.Event) (int, streamapi.Status) 
 func (s *scriptedStream) Next(_ context.Context, out []streamapi.Event) (int, streamapi.Status) {
 	return s.TryNext(out)
 }
-func (s *scriptedStream) Notice() streamapi.Notice   { return s.notice }
-func (s *scriptedStream) Ready() <-chan struct{}     { return nil }
-func (s *scriptedStream) Err() *streamapi.Error      { return nil }
-func (s *scriptedStream) Timings() streamapi.Timings { return streamapi.Timings{Start: 1} }
-func (s *scriptedStream) Cancel()                    { s.cancelled = true }
-func (s *scriptedStream) Close()                     { s.cancelled = true }
-func (s *scriptedStream) Start([]byte) (streamapi.Stream, error) {
-	return nil, fmt.Errorf("scriptedStream: EventSource starts with StartNotify")
-}
+func (s *scriptedStream) Notice() streamapi.Notice               { return s.notice }
+func (s *scriptedStream) Ready() <-chan struct{}                 { return nil }
+func (s *scriptedStream) Err() *streamapi.Error                  { return nil }
+func (s *scriptedStream) Timings() streamapi.Timings             { return streamapi.Timings{Start: 1} }
+func (s *scriptedStream) Cancel()                                { s.cancelled = true }
+func (s *scriptedStream) Close()                                 { s.cancelled = true }
+func (s *scriptedStream) Start([]byte) (streamapi.Stream, error) { return s, nil }
 func (s *scriptedStream) StartNotify(_ []byte, ready func()) (streamapi.Stream, error) {
 	s.ready = ready
 	ready()
@@ -149,6 +147,35 @@ func TestEventSourceOpenIsAnnouncedOnce(t *testing.T) {
 	s = &scriptedStream{reads: []read{{events: ids(0, 0), st: streamapi.Empty}, lost, back, {events: ids(1, 2), st: streamapi.More}}}
 	if got := runEventSource(t, s, logAll); got != "open1 0 error0 open1 1 2" {
 		t.Fatal(got)
+	}
+}
+
+// sse.open with reconnect: the open seen by asking the stream is not
+// announced again by the Reconnected notice read after it; a later
+// reconnect is announced as usual.
+func TestOpenReconnectingAnnouncesEachConnectionOnce(t *testing.T) {
+	const script = `
+		var log = [];
+		sse.open("http://h/", {reconnect: true}, (c) => {
+			c.on("open", () => log.push("open"));
+			c.on("error", () => log.push("error"));
+			c.on("event", (e) => { log.push(e.id); if (e.id === "2") c.close() });
+		});
+		log.join(" ")`
+	for _, c := range []struct {
+		s    *scriptedStream
+		want string
+	}{
+		{&scriptedStream{openAt: 2, reads: []read{lost, {st: streamapi.Empty}, back, {events: ids(1, 2), st: streamapi.More}}},
+			"error open 1 2"},
+		{&scriptedStream{reads: []read{{events: ids(0, 0), st: streamapi.More}, lost, back, {events: ids(1, 2), st: streamapi.More}}},
+			"open 0 error open 1 2"},
+	} {
+		e := newEnv(t, nil)
+		e.inst.root.newTransport = func([]byte) (streamapi.Transport, error) { return scriptedTransport{c.s}, nil }
+		if got := e.mustRun(script).String(); got != c.want {
+			t.Fatalf("got %q, want %q", got, c.want)
+		}
 	}
 }
 

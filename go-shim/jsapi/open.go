@@ -13,8 +13,12 @@ type session struct {
 	*request
 	handlers map[string][]sobek.Callable
 	closed   bool
-	opened   bool   // the open handlers ran for the first response
-	body     string // first bytes of a non-2xx answer's body
+	opened   bool // the open handlers ran for the first response
+	// connected: the open handlers ran for the connection being read; a
+	// Reconnected notice of a connection whose open was seen by asking
+	// the stream (pollOpen) does not run them again.
+	connected bool
+	body      string // first bytes of a non-2xx answer's body
 }
 
 func (in *Instance) open(a *openArgs) sobek.Value {
@@ -93,7 +97,7 @@ func (s *session) openFailed(err error) sobek.Value {
 // open takes the response in (status, headers, tags, cookies) and runs the
 // open handlers.
 func (s *session) open() {
-	s.opened = true
+	s.opened, s.connected = true, true
 	s.response(s.stream.Response())
 	s.takeCookies()
 	s.callHandlers("open")
@@ -107,10 +111,12 @@ func (s *session) notice() {
 	n := s.stream.Notice()
 	s.reconnectSample(&n)
 	if n.Kind == streamapi.Reconnecting {
+		s.connected = false
 		s.callHandlers("error", noticeError(s.rt, &n))
 		return
 	}
-	if s.opened {
+	if s.opened && !s.connected {
+		s.connected = true
 		s.response(s.stream.Response())
 		s.callHandlers("open")
 	}

@@ -36,7 +36,8 @@ type opening struct {
 // when nothing is queued (a read before the open returns only those
 // notices, a failure or nothing). Only a failed attempt and a successful
 // one both completing between the two calls here could still put the open
-// first.
+// first. An open seen here by asking can be followed by the Reconnected
+// notice of the same connection: the callers announce it once.
 func pollOpen(s streamapi.Stream, buf []streamapi.Event) opening {
 	n, st := s.TryNext(buf)
 	if st == streamapi.NoticeNext {
