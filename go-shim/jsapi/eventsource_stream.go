@@ -186,7 +186,12 @@ func (es *eventSource) open() error {
 	if !successStatus(es.status) || es.status == 204 {
 		return nil
 	}
-	if !es.stream.Response().EventStream && !es.args.reconnecting() {
+	if !es.stream.Response().EventStream && es.args.reconnecting() {
+		// libsse publishes this response, then fails the stream: the
+		// open can be seen before the failure, which the next read reports.
+		return nil
+	}
+	if !es.stream.Response().EventStream {
 		return es.fail(&streamapi.Error{Kind: streamapi.KindContentType, Status: es.status,
 			Message: fmt.Sprintf("the answer's Content-Type is %q, not text/event-stream: an EventSource stops on it, as browsers do",
 				headerValue(es.headers, "content-type"))}, true)

@@ -30,6 +30,8 @@ type scriptedStream struct {
 	notice    streamapi.Notice
 	ready     func()
 	cancelled bool
+	notStream bool             // the response is not text/event-stream
+	err       *streamapi.Error // what a Failed read failed with
 }
 
 func (s *scriptedStream) TryOpen() (bool, error) { return s.cancelled || s.pos >= s.openAt, nil }
@@ -41,7 +43,7 @@ func (s *scriptedStream) WaitOpen(context.Context) error {
 }
 
 func (s *scriptedStream) Response() streamapi.Response {
-	return streamapi.Response{Status: 200, EventStream: true}
+	return streamapi.Response{Status: 200, EventStream: !s.notStream}
 }
 
 func (s *scriptedStream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
@@ -65,7 +67,7 @@ func (s *scriptedStream) Next(_ context.Context, out []streamapi.Event) (int, st
 }
 func (s *scriptedStream) Notice() streamapi.Notice               { return s.notice }
 func (s *scriptedStream) Ready() <-chan struct{}                 { return nil }
-func (s *scriptedStream) Err() *streamapi.Error                  { return nil }
+func (s *scriptedStream) Err() *streamapi.Error                  { return s.err }
 func (s *scriptedStream) Timings() streamapi.Timings             { return streamapi.Timings{Start: 1} }
 func (s *scriptedStream) Cancel()                                { s.cancelled = true }
 func (s *scriptedStream) Close()                                 { s.cancelled = true }
@@ -146,6 +148,17 @@ func TestEventSourceOpenIsAnnouncedOnce(t *testing.T) {
 	// A later reconnect is announced as usual.
 	s = &scriptedStream{reads: []read{{events: ids(0, 0), st: streamapi.Empty}, lost, back, {events: ids(1, 2), st: streamapi.More}}}
 	if got := runEventSource(t, s, logAll); got != "open1 0 error0 open1 1 2" {
+		t.Fatal(got)
+	}
+}
+
+// A reconnecting stream's 2xx that is not text/event-stream: libsse
+// publishes the response, then fails the stream; an open seen in between
+// fires no open event, the failure that follows is the one error event.
+func TestEventSourceWrongTypeSeenOpenFiresNoOpen(t *testing.T) {
+	s := &scriptedStream{notStream: true, reads: []read{{st: streamapi.Empty}, {st: streamapi.Failed}},
+		err: &streamapi.Error{Kind: streamapi.KindContentType, Message: "not text/event-stream"}}
+	if got := runEventSource(t, s, logAll); got != "error2" {
 		t.Fatal(got)
 	}
 }
