@@ -50,7 +50,7 @@ func TestEventSourceManyStreamsInOrder(t *testing.T) {
 		var got = [], bad = [], log = [];
 		for (let s = 0; s < 20; s++) {
 			got.push(0);
-			const es = new EventSource(BASE + "/events?count=50&ids=1&interval_ms=1&size=24");
+			const es = new EventSource(BASE + "/events?count=50&ids=1&interval_ms=5&size=24");
 			es.addEventListener("message", (e) => {
 				const id = parseInt(e.lastEventId);
 				if (id !== got[s] + 1 || es.lastEventId !== e.lastEventId || !e.data.startsWith(id + ":")) bad.push(s + ":" + id);
@@ -60,9 +60,12 @@ func TestEventSourceManyStreamsInOrder(t *testing.T) {
 			});
 			es.onerror = (e) => bad.push("error " + s + ": " + e.error());
 		}`, `
-		let switches = 0;
-		for (let i = 1; i < log.length; i++) if (log[i] !== log[i - 1]) switches++;
-		JSON.stringify({all50: got.every(n => n === 50), bad, interleaved: switches > 100})`)
+		// Interleaved: some stream's events are split by another's (how
+		// finely depends on the machine: each read takes what is queued).
+		const last = {};
+		let interleaved = false;
+		log.forEach((s, i) => { if (last[s] !== undefined && last[s] !== i - 1) interleaved = true; last[s] = i; });
+		JSON.stringify({all50: got.every(n => n === 50), bad, interleaved})`)
 	if v.String() != `{"all50":true,"bad":[],"interleaved":true}` {
 		t.Fatal(v)
 	}
