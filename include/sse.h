@@ -268,12 +268,16 @@ typedef struct sse_timings {
   uint64_t connect_done_ns;
   // TLS handshake finished.
   uint64_t tls_done_ns;
-  // The request (headers and body) was written.
+  // The request (headers and body) was written. On HTTP/2, where the
+  // socket's writes are every stream's: when the request was handed to
+  // the connection.
   uint64_t request_sent_ns;
   // The response headers were complete.
   uint64_t headers_ns;
   // The first byte of the response was read (before the headers were
   // complete): `first_byte_ns - request_sent_ns` is the time to first byte.
+  // On HTTP/2, where the socket's reads are every stream's: when this
+  // stream's response headers were decoded (equal to `headers_ns`).
   uint64_t first_byte_ns;
   // The first event was parsed.
   uint64_t first_event_ns;

@@ -349,3 +349,36 @@ fn a_stream_on_a_shared_http2_connection_counts_only_its_own_bytes() {
     );
     assert_eq!(server.accepted(), 1);
 }
+
+#[test]
+fn a_stream_on_a_shared_http2_connection_times_its_own_request_and_headers() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    // A loud neighbour: its frames arrive every 5 ms on the same socket,
+    // and the connection writes WINDOW_UPDATEs for them.
+    let loud = client
+        .open(Options::url(
+            server.url("/events?count=0&interval_ms=5&size=4000"),
+        ))
+        .unwrap();
+    assert!(matches!(loud.next(WAIT), Next::Event(_)));
+    // Headers only after 300 ms: the wait is at least that long, whatever
+    // the neighbour's frames did meanwhile.
+    let slow = client
+        .open(Options::url(server.url("/slow-headers?ms=300")))
+        .unwrap();
+    assert!(matches!(slow.next(WAIT), Next::End));
+    let t = slow.timings();
+    assert!(t.reused, "{t:?}");
+    assert!(t.start <= t.request_sent, "{t:?}");
+    assert!(t.request_sent <= t.first_byte, "{t:?}");
+    assert!(t.first_byte <= t.headers, "{t:?}");
+    assert!(
+        t.first_byte - t.request_sent >= 300_000_000,
+        "waited {} ns: {t:?}",
+        t.first_byte.saturating_sub(t.request_sent)
+    );
+    assert_eq!(server.accepted(), 1);
+}

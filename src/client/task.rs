@@ -179,6 +179,12 @@ impl Task {
             .ok_or_else(|| Error::new(ErrorKind::Io, "internal error: request already sent"))?
             .build(&self.route, h2)?;
         counters.arm_first_read();
+        if h2 {
+            // The socket's write times are every stream's on HTTP/2: this
+            // stream's request counts as sent when it is handed to the
+            // connection, which writes it on its next poll.
+            TimingCells::mark(&self.shared.timings.request_sent);
+        }
         type SendFut = std::pin::Pin<
             Box<dyn std::future::Future<Output = hyper::Result<http::Response<Incoming>>> + Send>,
         >;
@@ -271,14 +277,22 @@ impl Task {
         let url = url.unwrap_or_default();
         let t = &self.shared.timings;
         TimingCells::mark(&t.headers);
-        TimingCells::set(
-            &t.request_sent,
-            counters.last_write_ns.load(Ordering::Relaxed),
-        );
-        TimingCells::set(
-            &t.first_byte,
-            counters.first_read_ns.load(Ordering::Relaxed),
-        );
+        if matches!(sender, Sender::H2(_)) {
+            // The socket's first read after our request may be any stream's
+            // frame: this stream's first byte is its HEADERS frame, decoded
+            // when hyper hands over the response (`request_sent` was marked
+            // in `send`).
+            TimingCells::set(&t.first_byte, t.headers.load(Ordering::Relaxed));
+        } else {
+            TimingCells::set(
+                &t.request_sent,
+                counters.last_write_ns.load(Ordering::Relaxed),
+            );
+            TimingCells::set(
+                &t.first_byte,
+                counters.first_read_ns.load(Ordering::Relaxed),
+            );
+        }
         // Redirect hops before this response count too (`earlier`), and so
         // do the earlier connections of a reconnecting stream.
         let carried = self.reconnect.as_ref().map_or((0, 0), |r| r.carried);

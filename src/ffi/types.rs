@@ -268,12 +268,16 @@ pub struct sse_timings {
     pub connect_done_ns: u64,
     /// TLS handshake finished.
     pub tls_done_ns: u64,
-    /// The request (headers and body) was written.
+    /// The request (headers and body) was written. On HTTP/2, where the
+    /// socket's writes are every stream's: when the request was handed to
+    /// the connection.
     pub request_sent_ns: u64,
     /// The response headers were complete.
     pub headers_ns: u64,
     /// The first byte of the response was read (before the headers were
     /// complete): `first_byte_ns - request_sent_ns` is the time to first byte.
+    /// On HTTP/2, where the socket's reads are every stream's: when this
+    /// stream's response headers were decoded (equal to `headers_ns`).
     pub first_byte_ns: u64,
     /// The first event was parsed.
     pub first_event_ns: u64,
