@@ -382,3 +382,63 @@ fn a_stream_on_a_shared_http2_connection_times_its_own_request_and_headers() {
     );
     assert_eq!(server.accepted(), 1);
 }
+
+#[test]
+fn an_error_body_on_a_shared_http2_connection_counts_as_the_streams_own() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    let neighbour = client
+        .open(Options::url(server.url("/events?count=0&interval_ms=50")))
+        .unwrap();
+    assert!(matches!(neighbour.next(WAIT), Next::Event(_)));
+    // 400 bytes of body in one DATA frame after the response head.
+    let body = "x".repeat(400);
+    let failed = client
+        .open(Options::url(
+            server.url(&format!("/status/503?body={body}")),
+        ))
+        .unwrap();
+    assert!(matches!(failed.next(WAIT), Next::Failed));
+    let t = failed.timings();
+    assert!(t.reused, "{t:?}");
+    // Head (`:status`, content-type, date…) + the body's frame: the body
+    // alone is 409 bytes with its frame header.
+    assert!(
+        t.bytes_read >= 409 && t.bytes_read < 1000,
+        "the body is not counted: {t:?}"
+    );
+    assert_eq!(failed.error().unwrap().kind, ErrorKind::HttpStatus);
+    assert_eq!(server.accepted(), 1);
+}
+
+#[test]
+fn a_redirect_hop_on_a_shared_http2_connection_counts_only_its_own_bytes() {
+    let server = TestServer::https();
+    let client = Client::new(opts(
+        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
+    ));
+    // A loud neighbour: 4 KB events every millisecond on the same socket.
+    let loud = client
+        .open(Options::url(
+            server.url("/events?count=0&interval_ms=1&size=4000"),
+        ))
+        .unwrap();
+    assert!(matches!(loud.next(WAIT), Next::Event(_)));
+    // A 302 after 100 ms to /events?count=3&size=10 on the same origin, so
+    // the same connection, the neighbour talking on meanwhile.
+    let quiet = client
+        .open(Options::url(server.url(
+            "/redirect?status=302&ms=100&to=%2Fevents%3Fcount%3D3%26size%3D10",
+        )))
+        .unwrap();
+    assert_eq!(count_events(&quiet).0, 3);
+    let t = quiet.timings();
+    assert!(t.reused, "{t:?}");
+    // Two requests and two response heads, the 3 small events: about
+    // 1 KB, where the neighbour sent about 4 MB a second meanwhile.
+    assert!(t.bytes_read >= 30 && t.bytes_read < 2000, "{t:?}");
+    assert!(t.bytes_written > 40 && t.bytes_written < 1000, "{t:?}");
+    assert_eq!(server.accepted(), 1);
+}

@@ -18,7 +18,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 impl Task {
-    pub(crate) async fn read_error_body(&self, mut body: Incoming) -> Bytes {
+    /// `on_data` gets each body chunk's length, as in `read_events`.
+    pub(crate) async fn read_error_body(
+        &self,
+        mut body: Incoming,
+        on_data: &(dyn Fn(usize) + Sync),
+    ) -> Bytes {
         let cap = self.settings.error_body_bytes;
         let mut out = Vec::new();
         while out.len() < cap {
@@ -32,6 +37,7 @@ impl Task {
             match frame {
                 Some(Ok(f)) => {
                     if let Ok(data) = f.into_data() {
+                        on_data(data.len());
                         let take = data.len().min(cap - out.len());
                         out.extend_from_slice(&data[..take]);
                     }

@@ -22,6 +22,7 @@
 //! connection can go back to the pool; otherwise it is closed. Timeouts:
 //! `header_timeout_ms` applies to each hop, `total_timeout_ms` to all.
 
+use super::h2bytes;
 use super::host_pattern::HostPattern;
 use super::options::Options;
 use super::pool::{Checkout, Sender};
@@ -322,12 +323,18 @@ fn remove_dots(path: &str) -> String {
 }
 
 /// Reads the rest of a 3xx body; true when it ended within `HOP_BODY_MAX`.
-async fn drain(body: &mut Incoming) -> bool {
+/// Reads a hop's body to its end (up to `HOP_BODY_MAX`), counting each
+/// DATA frame in `own`; whether it ended.
+async fn drain(body: &mut Incoming, own: &h2bytes::OwnBytes) -> bool {
     let mut read = 0;
     while read <= HOP_BODY_MAX {
         match body.frame().await {
             None => return true,
-            Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+            Some(Ok(frame)) => {
+                let len = frame.data_ref().map_or(0, Bytes::len);
+                own.data(len);
+                read += len;
+            }
             Some(Err(_)) => return false,
         }
     }
@@ -347,6 +354,15 @@ impl Task {
         let mut earlier = (0, 0);
         loop {
             let (conn, (response, base)) = self.exchange().await?;
+            // On a shared HTTP/2 connection a hop counts its own frames, as
+            // the answer does (`h2bytes.rs`): its request, before `step`
+            // rewrites it for the next hop.
+            let own_written = match (&conn.sender, &conn.slot, &self.request) {
+                (Sender::H2(_), Some(_), Some(req)) => {
+                    Some(h2bytes::request_bytes(req, &self.route.target))
+                }
+                _ => None,
+            };
             let step = match (self.redirects.as_deref_mut(), self.request.as_mut()) {
                 (Some(redirects), Some(request)) => redirects.step(
                     response.status(),
@@ -372,7 +388,7 @@ impl Task {
                     });
                 }
                 Step::Follow => {
-                    let hop = self.end_hop(conn, response, base).await;
+                    let hop = self.end_hop(conn, response, base, own_written).await;
                     earlier = (earlier.0 + hop.0, earlier.1 + hop.1);
                     self.route = self.next_route()?;
                 }
@@ -400,16 +416,19 @@ impl Task {
 
     /// Ends a redirect hop: reads the rest of its body so an HTTP/1.1
     /// connection can go back to the pool (else it is closed); returns the
-    /// hop's wire bytes (read, written).
+    /// hop's wire bytes (read, written). `own_written`: the hop's request
+    /// on a shared HTTP/2 connection, whose frames it then counts itself.
     async fn end_hop(
         &self,
         conn: Checkout,
         response: http::Response<Incoming>,
         base: (u64, u64),
+        own_written: Option<u64>,
     ) -> (u64, u64) {
         let keep_alive = !header_has_token(response.headers(), "close");
+        let own_read = h2bytes::OwnBytes::new(h2bytes::response_head_bytes(response.headers()));
         let mut body = response.into_body();
-        let ended = tokio::time::timeout(HOP_BODY_WAIT, drain(&mut body))
+        let ended = tokio::time::timeout(HOP_BODY_WAIT, drain(&mut body, &own_read))
             .await
             .unwrap_or(false);
         drop(body);
@@ -418,10 +437,13 @@ impl Task {
             counters,
             slot,
         } = conn;
-        let bytes = (
-            counters.read().saturating_sub(base.0),
-            counters.written().saturating_sub(base.1),
-        );
+        let bytes = match own_written {
+            Some(written) => (own_read.read(), written),
+            None => (
+                counters.read().saturating_sub(base.0),
+                counters.written().saturating_sub(base.1),
+            ),
+        };
         drop(slot);
         if let Sender::H1(sender) = sender {
             if ended && keep_alive && self.settings.reuse {

@@ -323,11 +323,20 @@ impl Task {
         // Parsed headers point into hyper's first read buffer: let it go.
         drop(parts);
 
+        // Each body chunk: counted as this stream's own on a shared HTTP/2
+        // connection, and the byte counts brought up to date.
+        let shared = Arc::clone(&self.shared);
+        let on_data = |len: usize| {
+            if let Some((own, _)) = &own {
+                own.data(len);
+            }
+            update_bytes(&shared.timings);
+        };
         if !status.is_success() {
             // The first response is published whatever its status; a
             // reconnect's non-2xx shows in the error only.
             self.shared.set_response(resp);
-            let mut body = Box::pin(self.read_error_body(body)).await;
+            let mut body = Box::pin(self.read_error_body(body, &on_data)).await;
             if gzip {
                 body = gunzip_prefix(&body, self.settings.error_body_bytes);
             }
@@ -349,12 +358,6 @@ impl Task {
         self.shared.set_response(resp.clone());
         self.announce(resp).await?;
 
-        let on_data = |len: usize| {
-            if let Some((own, _)) = &own {
-                own.data(len);
-            }
-            update_bytes(&self.shared.timings);
-        };
         self.read_events(body, gzip, parser, &on_data).await?;
         update_bytes(&self.shared.timings);
         let sender = match sender {

@@ -208,8 +208,9 @@ pub async fn route(
             return Ok(r);
         }
         // A redirect: `status` (default 302) to `to` (percent-decoded);
-        // without `to`, to itself (an endless chain).
+        // without `to`, to itself (an endless chain); answered after `ms`.
         "/redirect" => {
+            tokio::time::sleep(Duration::from_millis(num(&q, "ms", 0))).await;
             let to = match q.get("to") {
                 Some(to) => percent_decode(to),
                 None => req.uri().to_string(),
