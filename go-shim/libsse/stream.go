@@ -109,11 +109,7 @@ func (st *Stream) TryOpen() (bool, error) {
 		st.readResponse()
 		return true, nil
 	}
-	if e := copyError(C.sse_stream_error(st.s)); e != nil {
-		st.err = e
-	} else {
-		st.err = failure(int(r))
-	}
+	st.err = resultError(r, C.sse_stream_error(st.s))
 	return true, st.err
 }
 
@@ -199,10 +195,7 @@ func (st *Stream) TryNext(out []streamapi.Event) (int, streamapi.Status) {
 		return int(n), streamapi.Cancelled
 	case C.SSE_ERR_STREAM:
 		if st.err == nil {
-			st.err = copyError(C.sse_stream_error(st.s))
-		}
-		if st.err == nil {
-			st.err = failure(int(r))
+			st.err = resultError(r, C.sse_stream_error(st.s))
 		}
 		return int(n), streamapi.Failed
 	default:
