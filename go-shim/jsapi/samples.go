@@ -57,10 +57,16 @@ func (m *eventSamples) push() {
 	}
 	m.batch = append(m.batch, Sample{Metric: MetricSSEEvent, Time: m.clock.time(m.lastNS),
 		Value: float64(m.pending), Tags: m.tags})
+	m.pending = 0
+	m.emit()
+}
+
+// emit hands the batch to the host in one container and empties it for
+// the next one, keeping its array.
+func (m *eventSamples) emit() {
 	m.host.Emit(m.batch)
 	clear(m.batch)
 	m.batch = m.batch[:0]
-	m.pending = 0
 }
 
 // reconnect pushes the sample of a reconnect notice: sse_reconnects counts
@@ -74,7 +80,5 @@ func (m *eventSamples) reconnect(n *streamapi.Notice) {
 		s.Metric, s.Value = MetricReconnectDowntime, nsToMs(n.DowntimeNS())
 	}
 	m.batch = append(m.batch, s)
-	m.host.Emit(m.batch)
-	clear(m.batch)
-	m.batch = m.batch[:0]
+	m.emit()
 }
