@@ -131,10 +131,7 @@ func (es *eventSource) afterRead(events []streamapi.Event, st streamapi.Status) 
 	case streamapi.End:
 		return es.endOfStream()
 	case streamapi.Failed:
-		err := es.stream.Err()
-		if err == nil {
-			err = &streamapi.Error{Kind: streamapi.KindIO, Message: "stream failed"}
-		}
+		err := es.streamErr()
 		return es.fail(err, true)
 	default: // Cancelled: the VU's context ended
 		es.finish(false)

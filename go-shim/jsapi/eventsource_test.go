@@ -163,6 +163,16 @@ func TestEventSourceWrongTypeSeenOpenFiresNoOpen(t *testing.T) {
 	}
 }
 
+// A stream that fails without saying why (Err nil) closes the
+// EventSource with an error event of kind io.
+func TestEventSourceFailureWithoutErrorIsAnIOError(t *testing.T) {
+	s := &scriptedStream{reads: []read{{events: ids(0, 0), st: streamapi.Failed}}}
+	script := logAll + `es.addEventListener("error", (e) => log.push(e.kind + ": " + e.message));`
+	if got := runEventSource(t, s, script); got != "open1 0 error2 io: stream failed" {
+		t.Fatal(got)
+	}
+}
+
 // sse.open with reconnect: the open seen by asking the stream is not
 // announced again by the Reconnected notice read after it; a later
 // reconnect is announced as usual.

@@ -141,10 +141,7 @@ func (s *session) loop(buf []streamapi.Event, n int, st streamapi.Status, read b
 		}
 		switch st {
 		case streamapi.Failed:
-			err := s.stream.Err()
-			if err == nil {
-				err = &streamapi.Error{Kind: streamapi.KindIO, Message: "stream failed"}
-			}
+			err := s.streamErr()
 			if err.Kind == streamapi.KindHTTPStatus && !successStatus(s.status) {
 				return s.statusAnswer(err)
 			}

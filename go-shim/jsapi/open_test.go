@@ -214,6 +214,20 @@ func TestStreamErrorGoesToHandlerNotThrown(t *testing.T) {
 	}
 }
 
+// A stream that fails without saying why (Err nil) still reaches the
+// error handlers with a kind and a message.
+func TestStreamFailureWithoutErrorIsAnIOError(t *testing.T) {
+	e := newEnv(t, func() *fakeStream {
+		s := okStream(2)()
+		s.final = streamapi.Failed
+		return s
+	})
+	v := e.mustRun(`let m = ""; sse.open("http://h/", c => c.on('error', e => { m = e.kind + ": " + e.error() })); m`)
+	if v.String() != "io: stream failed" {
+		t.Fatal(v.String())
+	}
+}
+
 // non2xx is a stream whose answer was `status` with `body`, as libsse
 // reports it (response in, then a failed stream) or, viaOpenErr, as a
 // failed open.

@@ -141,6 +141,14 @@ func (r *request) reconnectSample(n *streamapi.Notice) {
 	r.events.samples.reconnect(n)
 }
 
+// streamErr is why the stream failed, once a read returned Failed.
+func (r *request) streamErr() *streamapi.Error {
+	if err := r.stream.Err(); err != nil {
+		return err
+	}
+	return &streamapi.Error{Kind: streamapi.KindIO, Message: "stream failed"}
+}
+
 // end pushes the request's samples once (the events counted and not
 // pushed yet, then http_reqs and the rest) and returns its phases.
 func (r *request) end(failed bool) phases {
