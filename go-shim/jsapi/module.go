@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/grafana/sobek"
@@ -138,21 +140,12 @@ func (in *Instance) jsOpen(call sobek.FunctionCall) sobek.Value {
 func (in *Instance) unknownParam(api string) func(key string) {
 	return func(key string) {
 		in.root.warnOnce(in.host, api+" param:"+key,
-			"%s: unknown param %q is ignored (known: method, body, headers, tags, jar, timeout, httpStatusErrors, eventGaps, llm, %s)",
-			api, key, extraParamList())
+			"%s: unknown param %q is ignored (known: %s)", api, key, paramList())
 	}
 }
 
-func extraParamList() string {
-	s := ""
-	for _, k := range sortedKeys(extraParams) {
-		if k == "timeout" {
-			continue
-		}
-		if s != "" {
-			s += ", "
-		}
-		s += k
-	}
-	return s
+// paramList names every param parseParams reads: knownParams, then the
+// libsse options of extraParams.
+func paramList() string {
+	return strings.Join(append(slices.Clone(knownParams), sortedKeys(extraParams)...), ", ")
 }

@@ -415,6 +415,12 @@ func TestUnknownParamWarnedOnce(t *testing.T) {
 	if len(e.host.warnings) != 2 || !strings.Contains(e.host.warnings[0], `"retries"`) || !strings.Contains(e.host.warnings[1], `"message"`) {
 		t.Fatalf("warnings %q", e.host.warnings)
 	}
+	// The warning names the params there are, both kinds.
+	for _, param := range []string{"method", "jar", "llm", "timeout", "redirects", "reconnect"} {
+		if !strings.Contains(e.host.warnings[0], " "+param+",") && !strings.HasSuffix(e.host.warnings[0], " "+param+")") {
+			t.Fatalf("the warning does not name %s: %q", param, e.host.warnings[0])
+		}
+	}
 }
 
 func TestArgumentErrors(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,11 +53,9 @@ var extraParams = map[string]struct {
 	"reconnect":      {"reconnect", reconnectParam},
 }
 
-// knownParams are the keys parseParams understands besides extraParams.
-var knownParams = map[string]bool{
-	"method": true, "body": true, "headers": true, "tags": true, "jar": true, "httpStatusErrors": true,
-	"eventGaps": true, "llm": true,
-}
+// knownParams are the keys parseParams understands besides extraParams,
+// in the order the unknown-param warning lists them (xk6-sse's first).
+var knownParams = []string{"method", "body", "headers", "tags", "jar", "httpStatusErrors", "eventGaps", "llm"}
 
 func parseOpenArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown func(string)) (*openArgs, error) {
 	if len(args) < 2 || len(args) > 3 {
@@ -90,7 +89,7 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 			a.extra[x.key] = val
 			continue
 		}
-		if !knownParams[k] {
+		if !slices.Contains(knownParams, k) {
 			warnUnknown(k)
 			continue
 		}
