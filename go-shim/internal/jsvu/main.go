@@ -12,7 +12,8 @@
 //
 // Scripts: the only import may be `import NAME from 'k6/x/sse'`; `export
 // default function` is run once per iteration (iterations are shared by the
-// VUs, as k6's shared-iterations executor does); `__ENV` (the process
+// VUs, as k6's shared-iterations executor does), on the VU's event loop as
+// in k6, so an iteration lasts until the EventSources it opened are closed; `__ENV` (the process
 // environment), `__VU` (1-based) and `__ITER` (the VU's iteration, from 0)
 // are set as in k6, and `print(text)` writes a line to stdout.
 package main

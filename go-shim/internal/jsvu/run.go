@@ -173,7 +173,9 @@ func runVU(ctx context.Context, vu int, root *jsapi.Root, prog *sobek.Program, e
 		if err := rt.Set("__ITER", iter); err != nil {
 			return err
 		}
-		_, err := fn(sobek.Undefined())
+		// On the VU's event loop, as k6 runs an iteration: it ends once
+		// the EventSources the script opened are closed.
+		_, err := h.Iterate(func() (sobek.Value, error) { return fn(sobek.Undefined()) })
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "jsvu: VU %d, iteration %d: %v\n", vu, iter, err)
 		}

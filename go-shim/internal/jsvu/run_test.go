@@ -117,3 +117,28 @@ func TestFailedIterationsAndPrint(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// An iteration runs on the VU's event loop, as in k6: an EventSource's
+// listeners run, and the iteration ends once it is closed.
+func TestEventSourceIterations(t *testing.T) {
+	srv, err := testserver.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	var printed bytes.Buffer
+	sum, err := run(config{vus: 1, iterations: 2, timeout: time.Minute, print: &printed, env: map[string]string{"URL": srv.URL},
+		script: `import sse from 'k6/x/sse'
+export default function () {
+	let n = 0
+	const es = new sse.EventSource(__ENV.URL + "/events?count=3", {reconnect: false})
+	es.onmessage = () => { n++ }
+	es.onerror = () => print("events " + n + ", readyState " + es.readyState)
+}`})
+	if err != nil || sum.iterations != 2 || sum.failed != 0 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if got := printed.String(); got != "events 3, readyState 2\nevents 3, readyState 2\n" {
+		t.Fatalf("%q", got)
+	}
+}

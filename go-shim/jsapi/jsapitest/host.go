@@ -137,6 +137,12 @@ func (h *Host) Warnings() []string {
 // iteration's context is a child of Ctx: give Ctx a deadline to bound a
 // test.
 func (h *Host) RunIteration(script string) (sobek.Value, error) {
+	return h.Iterate(func() (sobek.Value, error) { return h.RT.RunString(script) })
+}
+
+// Iterate is RunIteration for an iteration given as a Go function (a
+// script's default function, called through sobek).
+func (h *Host) Iterate(iteration func() (sobek.Value, error)) (sobek.Value, error) {
 	parent := h.Ctx
 	ctx, cancel := context.WithCancel(parent)
 	h.Ctx = ctx
@@ -144,7 +150,7 @@ func (h *Host) RunIteration(script string) (sobek.Value, error) {
 	var v sobek.Value
 	err := h.Start(func() error {
 		var err error
-		v, err = h.RT.RunString(script)
+		v, err = iteration()
 		return err
 	})
 	cancel()
