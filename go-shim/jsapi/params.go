@@ -55,7 +55,7 @@ var extraParams = map[string]struct {
 
 // knownParams are the keys parseParams understands besides extraParams,
 // in the order the unknown-param warning lists them (xk6-sse's first).
-var knownParams = []string{"method", "body", "headers", "tags", "jar", "httpStatusErrors", "eventGaps", "llm"}
+var knownParams = []string{"method", "body", "headers", "tags", "jar", "httpStatusErrors", "eventGaps", llm.ParamName}
 
 func parseOpenArgs(rt *sobek.Runtime, args []sobek.Value, warnUnknown func(string)) (*openArgs, error) {
 	if len(args) < 2 || len(args) > 3 {
@@ -119,7 +119,7 @@ func (a *openArgs) parseParams(rt *sobek.Runtime, params *sobek.Object, warnUnkn
 			a.statusErrors = v.ToBoolean()
 		case "eventGaps":
 			a.eventGaps = v.ToBoolean()
-		case "llm":
+		case llm.ParamName:
 			f, err := parseLLMParam(a.api, v)
 			if err != nil {
 				return err
