@@ -39,11 +39,10 @@ type eventSource struct {
 
 	// The stream's one registered callback on the VU's event loop: held
 	// (enqueue set) while the stream waits for its next wake-up, spent
-	// while a drain is queued, released when the stream is done (ended),
-	// so the iteration lasts as long as the stream.
+	// while a drain is queued, released when the EventSource finished
+	// (finish), so the iteration lasts as long as the stream.
 	mu      sync.Mutex
 	enqueue func(func() error)
-	ended   bool
 	drainFn func() error // es.drain, made once
 }
 

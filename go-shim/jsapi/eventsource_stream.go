@@ -29,11 +29,12 @@ func watchContext(ctx context.Context, stream streamapi.Stream) func() bool {
 }
 
 // arm registers the stream's callback on the VU's event loop, unless one
-// is held or the stream is done. VU goroutine only.
+// is held or the EventSource finished. VU goroutine only (finished is the
+// VU goroutine's).
 func (es *eventSource) arm() {
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	if !es.ended && es.enqueue == nil {
+	if !es.finished && es.enqueue == nil {
 		es.enqueue = es.in.host.RegisterCallback()
 	}
 }
@@ -54,7 +55,6 @@ func (es *eventSource) wake() {
 // waits for this stream.
 func (es *eventSource) release() {
 	es.mu.Lock()
-	es.ended = true
 	f := es.enqueue
 	es.enqueue = nil
 	es.mu.Unlock()
