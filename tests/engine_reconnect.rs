@@ -5,6 +5,7 @@
 
 mod engine_support;
 
+use engine_support::opts;
 use engine_support::raw::{self, RawServer};
 use sse::client::{Client, Drain, Next, Notice, NoticeKind, Options, Stream};
 use sse::error::ErrorKind;
@@ -15,10 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
-
-fn opts(v: serde_json::Value) -> Options {
-    Options::from_json(v.to_string().as_bytes()).unwrap()
-}
 
 /// What a read returned: an event (id, data) or a notice.
 #[derive(Debug)]

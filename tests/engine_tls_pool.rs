@@ -4,16 +4,12 @@
 
 mod engine_support;
 
-use engine_support::TestServer;
+use engine_support::{opts, TestServer};
 use sse::client::{Client, Next, Options, Stream};
 use sse::error::ErrorKind;
 use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
-
-fn opts(v: serde_json::Value) -> Options {
-    Options::from_json(v.to_string().as_bytes()).unwrap()
-}
 
 /// A client that trusts `server`'s test CA.
 fn trusting_client(server: &TestServer) -> Client {

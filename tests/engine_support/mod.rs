@@ -180,6 +180,11 @@ pub fn open_fds_settled(limit: usize) -> usize {
     now
 }
 
+/// Options from a JSON value, as the C ABI and the Go shim pass them.
+pub fn opts(json: serde_json::Value) -> sse::client::Options {
+    sse::client::Options::from_json(json.to_string().as_bytes()).unwrap()
+}
+
 /// Reads events until the stream stops (waiting at most 10 s for each);
 /// returns their data and the final state.
 pub fn collect(stream: &sse::client::Stream) -> (Vec<String>, sse::client::Next) {
