@@ -5,8 +5,8 @@
 
 mod engine_support;
 
-use engine_support::opts;
 use engine_support::raw::{self, RawServer};
+use engine_support::{free_port, opts};
 use sse::client::{Client, Drain, Next, Notice, NoticeKind, Options, Stream};
 use sse::error::ErrorKind;
 use std::io::Write;
@@ -66,15 +66,6 @@ fn event_ids(items: &[Item]) -> Vec<String> {
 
 fn is_event(item: &Item, id: &str) -> bool {
     matches!(item, Item::Event(i, _) if i == id)
-}
-
-/// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn testserver_on(port: u16) -> sse_testserver::ServerHandle {

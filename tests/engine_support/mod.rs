@@ -180,6 +180,15 @@ pub fn open_fds_settled(limit: usize) -> usize {
     now
 }
 
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Options from a JSON value, as the C ABI and the Go shim pass them.
 pub fn opts(json: serde_json::Value) -> sse::client::Options {
     sse::client::Options::from_json(json.to_string().as_bytes()).unwrap()
