@@ -206,9 +206,7 @@ fn each_hop_is_checked_against_the_deny_rules() {
 #[test]
 fn redirects_over_http2_share_the_connection() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
+    let client = server.trusting_client();
     let stream = client
         .open(Options::url(server.url(&redirect(308, "/events?count=3"))))
         .unwrap();

@@ -11,18 +11,11 @@ use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 
-/// A client that trusts `server`'s test CA.
-fn trusting_client(server: &TestServer) -> Client {
-    Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ))
-}
-
 /// A client that trusts `server`, and a first stream on `path` past its
 /// first event: the HTTP/2 connection is up, and the streams the client
 /// opens next share it with this neighbour.
 fn client_with_neighbour(server: &TestServer, path: &str) -> (Client, Stream) {
-    let client = trusting_client(server);
+    let client = server.trusting_client();
     let neighbour = client.open(Options::url(server.url(path))).unwrap();
     assert!(matches!(neighbour.next(WAIT), Next::Event(_)));
     (client, neighbour)
@@ -54,7 +47,7 @@ fn self_signed_certificate_is_refused_by_default() {
 #[test]
 fn ca_pem_makes_the_certificate_trusted_and_h2_is_negotiated() {
     let server = TestServer::https();
-    let client = trusting_client(&server);
+    let client = server.trusting_client();
     let stream = client
         .open(Options::url(server.url("/events?count=3")))
         .unwrap();
@@ -196,7 +189,7 @@ fn no_connection_reuse_opens_a_connection_per_stream() {
 #[test]
 fn http2_streams_share_one_connection() {
     let server = TestServer::https();
-    let client = trusting_client(&server);
+    let client = server.trusting_client();
     let first = client
         .open(Options::url(server.url("/events?count=0&interval_ms=10")))
         .unwrap();
@@ -238,7 +231,7 @@ fn cancelling_one_http2_stream_leaves_the_shared_connection_usable() {
 fn client_certificate_is_presented_when_configured() {
     let server = TestServer::https_client_auth();
     let certs = server.tls.as_ref().unwrap();
-    let without = trusting_client(&server);
+    let without = server.trusting_client();
     let refused = match without.open(Options::url(server.url("/events?count=1"))) {
         Err(_) => true,
         // TLS 1.3: the server's refusal may arrive after the handshake.

@@ -131,6 +131,11 @@ impl TestServer {
             .map(|c| c.ca_pem.clone())
             .unwrap_or_default()
     }
+
+    /// A client that trusts this server's test CA.
+    pub fn trusting_client(&self) -> sse::client::Client {
+        sse::client::Client::new(opts(serde_json::json!({"tls": {"ca_pem": self.ca_pem()}})))
+    }
 }
 
 impl Drop for TestServer {
