@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "shared.h"
@@ -110,13 +109,6 @@ static double run(sse_client *c, const char *base, long events, enum mode m, dou
   uint64_t t2 = sse_now_ns();
   *with_close_ns = (double)(t2 - t0) / events;
   return (double)(t1 - t0) / events;
-}
-
-static double cpu_s(void) {
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /* A live stream read with sse_next_events: process CPU ns per event and

@@ -1,13 +1,15 @@
 /*
  * What every C program under tests/c shares, the checked tests, the soak
- * and the benchmarks alike: a sleep, and an open that says why it failed.
- * The includer defines _POSIX_C_SOURCE (nanosleep) before any include.
+ * and the benchmarks alike: a sleep, the process's CPU time, and an open
+ * that says why it failed. The includer defines _POSIX_C_SOURCE
+ * (nanosleep, getrusage) before any include.
  */
 #ifndef SSE_TEST_SHARED_H
 #define SSE_TEST_SHARED_H
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "sse.h"
@@ -15,6 +17,14 @@
 static inline void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
+}
+
+/* The process's CPU time so far, user + system, in seconds. */
+static inline double cpu_s(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /* Opens the request `json` with sse_open (`blocking`) or sse_start; NULL
