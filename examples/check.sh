@@ -37,10 +37,11 @@ if (kept.length < 200) { console.error(`only ${kept.length} usable conversations
 ' "$here/data/sharegpt_synthetic.json"; then ok "dataset passes llm.js filters"; else ko "dataset filters"; fi
 
 # Run the scripts against a fresh server.
+# shellcheck source=scripts/testserver.sh
+. "$root/scripts/testserver.sh"
 tmp="$(mktemp -d)"
-server_pid=""
 cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+    stop_testservers
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -56,16 +57,8 @@ elif ! (cd "$root/go-shim" && CGO_ENABLED=1 go build -o "$tmp/jsvu" ./internal/j
 else
     ok "build sse_cat against libsse.so, and jsvu"
     export SSE_CAT="$tmp/sse_cat" SSE_JSVU="$tmp/jsvu"
-    : > "$tmp/server.out"  # exists before the first read below
-    "$lib/sse-testserver" --port 0 --token-interval-ms 1 > "$tmp/server.out" &
-    server_pid=$!
     url=""
-    for _ in $(seq 1 100); do
-        url="$(sed -n 's/^listening on //p' "$tmp/server.out")"
-        [ -n "$url" ] && break
-        sleep 0.1
-    done
-    if [ -z "$url" ]; then
+    if ! start_testserver url "$tmp/server.out" --token-interval-ms 1; then
         ko "server did not print its URL"
     else
         if timeout 120 node "$here/node-shim/selfcheck.mjs" "$url"; then

@@ -15,6 +15,23 @@ const closeAt = __ENV.CLOSE_AT ? parseInt(__ENV.CLOSE_AT) : 10
 
 export default function () {
     let opened = 0, closed = 0, inOrder = 0, errors = 0
+    // Each stream is closed once, by its listener or on its first error;
+    // after the last one every listener has run, so the checks see it all
+    // (a stream that failed counts too, or "no error" could never fail).
+    const done = new Set()
+    const closeOne = (es) => {
+        es.close()
+        if (done.has(es)) return
+        done.add(es)
+        closed++
+        if (closed === streams) {
+            check(null, {
+                "every stream opened": () => opened === streams,
+                "events in order per stream": () => inOrder === closeAt * streams,
+                "no error": () => errors === 0,
+            })
+        }
+    }
 
     for (let i = 0; i < streams; i++) {
         // sse.open's params (method, headers, body, tags, timeouts...) plus
@@ -28,24 +45,13 @@ export default function () {
             const id = parseInt(e.lastEventId)
             if (id === last + 1) inOrder++
             last = id
-            if (id === closeAt) {
-                es.close()
-                closed++
-                if (closed === streams) {
-                    // The last stream closed: every listener has run.
-                    check(null, {
-                        "every stream opened": () => opened === streams,
-                        "events in order per stream": () => inOrder === closeAt * streams,
-                        "no error": () => errors === 0,
-                    })
-                }
-            }
+            if (id === closeAt) closeOne(es)
         }
 
         es.onerror = (e) => {
             errors++
             console.error(`stream ${i}: ${e.error()} (readyState ${es.readyState})`)
-            es.close()
+            closeOne(es)
         }
     }
 }

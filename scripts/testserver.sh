@@ -15,20 +15,25 @@ TESTSERVER_PIDS=()
 TESTSERVER_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/release/sse-testserver"
 
 start_testserver() {
-  local var="$1" log="$2" url=""
+  # Prefixed locals: a local named like the caller's VAR would take the
+  # printf -v below in its place.
+  local _ts_var="$1" _ts_log="$2" _ts_url=""
   shift 2
-  "$TESTSERVER_BIN" --port 0 "$@" >"$log" 2>"$log.err" &
+  # LOG exists before the first read below, whenever the background job
+  # gets to open it (a failed read would end a `set -e` caller).
+  : >"$_ts_log"
+  "$TESTSERVER_BIN" --port 0 "$@" >"$_ts_log" 2>"$_ts_log.err" &
   TESTSERVER_PIDS+=("$!")
   for _ in $(seq 1 100); do
-    url="$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$log")"
-    [ -n "$url" ] && break
+    _ts_url="$(sed -n 's/^listening on \(https\{0,1\}:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$_ts_log")"
+    [ -n "$_ts_url" ] && break
     sleep 0.1
   done
-  if [ -z "$url" ]; then
-    echo "sse-testserver $* did not start: $(cat "$log.err")" >&2
+  if [ -z "$_ts_url" ]; then
+    echo "sse-testserver $* did not start: $(cat "$_ts_log.err")" >&2
     return 1
   fi
-  printf -v "$var" '%s' "$url"
+  printf -v "$_ts_var" '%s' "$_ts_url"
 }
 
 bench_setup() {

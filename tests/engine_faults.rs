@@ -6,7 +6,7 @@
 mod engine_support;
 
 use engine_support::raw::{self, RawServer};
-use engine_support::{collect, TestServer};
+use engine_support::{collect, opts, TestServer};
 use sse::client::{Client, Next, Options};
 use sse::error::ErrorKind;
 use std::io::Write;
@@ -14,10 +14,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
-
-fn opts(v: serde_json::Value) -> Options {
-    Options::from_json(v.to_string().as_bytes()).unwrap()
-}
 
 #[test]
 fn connect_timeout_fires_when_the_tls_handshake_never_answers() {

@@ -4,14 +4,10 @@
 mod engine_support;
 
 use engine_support::raw::{self, RawServer};
-use engine_support::{collect, TestServer};
+use engine_support::{collect, opts, TestServer};
 use sse::client::{Client, Next, Options};
 use sse::error::ErrorKind;
 use std::io::Write;
-
-fn opts(json: serde_json::Value) -> Options {
-    Options::from_json(json.to_string().as_bytes()).unwrap()
-}
 
 /// A server that answers one event whose data is `len` bytes on one line.
 fn one_long_line(len: usize) -> RawServer {

@@ -5,7 +5,7 @@
 mod engine_support;
 
 use engine_support::raw::{self, RawServer};
-use engine_support::TestServer;
+use engine_support::{opts, TestServer};
 use sse::client::{Client, Next, Options};
 use sse::error::ErrorKind;
 use std::io::Write;
@@ -14,10 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
-
-fn opts(v: serde_json::Value) -> Options {
-    Options::from_json(v.to_string().as_bytes()).unwrap()
-}
 
 /// A forward proxy that answers plain requests itself with one event whose
 /// data is the request line it received, and tunnels CONNECT to `upstream`.

@@ -6,6 +6,7 @@
 mod engine_support;
 
 use engine_support::raw::{self, RawServer};
+use engine_support::{free_port, opts};
 use sse::client::{Client, Drain, Next, Notice, NoticeKind, Options, Stream};
 use sse::error::ErrorKind;
 use std::io::Write;
@@ -15,10 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
-
-fn opts(v: serde_json::Value) -> Options {
-    Options::from_json(v.to_string().as_bytes()).unwrap()
-}
 
 /// What a read returned: an event (id, data) or a notice.
 #[derive(Debug)]
@@ -69,15 +66,6 @@ fn event_ids(items: &[Item]) -> Vec<String> {
 
 fn is_event(item: &Item, id: &str) -> bool {
     matches!(item, Item::Event(i, _) if i == id)
-}
-
-/// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn testserver_on(port: u16) -> sse_testserver::ServerHandle {

@@ -14,6 +14,7 @@
 
 mod engine_support;
 
+use engine_support::opts;
 use engine_support::raw::{self, RawServer};
 use sse::client::{Client, NoticeKind, Options, ReadState};
 use std::collections::BTreeMap;
@@ -101,9 +102,7 @@ struct Seen {
 fn read_all(url: String, count: u64, kills: u64) -> Vec<Seen> {
     let request = serde_json::json!({"url": url, "reconnect": {"default_retry_ms": 1}});
     let client = Client::new(Options::default());
-    let stream = client
-        .start(Options::from_json(request.to_string().as_bytes()).unwrap())
-        .unwrap();
+    let stream = client.start(opts(request)).unwrap();
     let stream_id = || {
         let r = stream.response().expect("a response");
         r.header("x-stream-id").unwrap().parse::<u64>().unwrap()

@@ -4,17 +4,13 @@
 
 mod engine_support;
 
-use engine_support::{collect, TestServer};
+use engine_support::{collect, opts, TestServer};
 use sse::client::{Client, Next, Options, Stream};
 use sse::error::ErrorKind;
 use std::collections::HashMap;
 use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
-
-fn opts(json: serde_json::Value) -> Options {
-    Options::from_json(json.to_string().as_bytes()).unwrap()
-}
 
 /// `/redirect?status=S&to=URL`, the target escaped for a query value.
 fn redirect(status: u16, to: &str) -> String {
@@ -210,9 +206,7 @@ fn each_hop_is_checked_against_the_deny_rules() {
 #[test]
 fn redirects_over_http2_share_the_connection() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
+    let client = server.trusting_client();
     let stream = client
         .open(Options::url(server.url(&redirect(308, "/events?count=3"))))
         .unwrap();

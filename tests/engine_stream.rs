@@ -3,7 +3,7 @@
 
 mod engine_support;
 
-use engine_support::{collect, TestServer};
+use engine_support::{collect, free_port, TestServer};
 use sse::client::{Client, Drain, Next, Options};
 use sse::error::ErrorKind;
 use std::time::Duration;
@@ -285,10 +285,7 @@ fn invalid_options_fail_at_start_naming_the_problem() {
 
 #[test]
 fn connection_refused_is_a_connect_error() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let client = Client::new(Options::default());
     let e = client
         .open(Options::url(format!("http://127.0.0.1:{port}/")))

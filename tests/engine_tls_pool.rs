@@ -4,18 +4,24 @@
 
 mod engine_support;
 
-use engine_support::TestServer;
-use sse::client::{Client, Next, Options};
+use engine_support::{opts, TestServer};
+use sse::client::{Client, Next, Options, Stream};
 use sse::error::ErrorKind;
 use std::time::Duration;
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 
-fn opts(v: serde_json::Value) -> Options {
-    Options::from_json(v.to_string().as_bytes()).unwrap()
+/// A client that trusts `server`, and a first stream on `path` past its
+/// first event: the HTTP/2 connection is up, and the streams the client
+/// opens next share it with this neighbour.
+fn client_with_neighbour(server: &TestServer, path: &str) -> (Client, Stream) {
+    let client = server.trusting_client();
+    let neighbour = client.open(Options::url(server.url(path))).unwrap();
+    assert!(matches!(neighbour.next(WAIT), Next::Event(_)));
+    (client, neighbour)
 }
 
-fn count_events(stream: &sse::client::Stream) -> (usize, Next) {
+fn count_events(stream: &Stream) -> (usize, Next) {
     let mut n = 0;
     loop {
         match stream.next(WAIT) {
@@ -41,9 +47,7 @@ fn self_signed_certificate_is_refused_by_default() {
 #[test]
 fn ca_pem_makes_the_certificate_trusted_and_h2_is_negotiated() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
+    let client = server.trusting_client();
     let stream = client
         .open(Options::url(server.url("/events?count=3")))
         .unwrap();
@@ -185,9 +189,7 @@ fn no_connection_reuse_opens_a_connection_per_stream() {
 #[test]
 fn http2_streams_share_one_connection() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
+    let client = server.trusting_client();
     let first = client
         .open(Options::url(server.url("/events?count=0&interval_ms=10")))
         .unwrap();
@@ -211,13 +213,7 @@ fn http2_streams_share_one_connection() {
 #[test]
 fn cancelling_one_http2_stream_leaves_the_shared_connection_usable() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
-    let endless = client
-        .open(Options::url(server.url("/events?count=0&interval_ms=5")))
-        .unwrap();
-    assert!(matches!(endless.next(WAIT), Next::Event(_)));
+    let (client, endless) = client_with_neighbour(&server, "/events?count=0&interval_ms=5");
     let other = client
         .open(Options::url(server.url("/events?count=0&interval_ms=5")))
         .unwrap();
@@ -235,9 +231,7 @@ fn cancelling_one_http2_stream_leaves_the_shared_connection_usable() {
 fn client_certificate_is_presented_when_configured() {
     let server = TestServer::https_client_auth();
     let certs = server.tls.as_ref().unwrap();
-    let without = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
+    let without = server.trusting_client();
     let refused = match without.open(Options::url(server.url("/events?count=1"))) {
         Err(_) => true,
         // TLS 1.3: the server's refusal may arrive after the handshake.
@@ -315,16 +309,8 @@ fn a_pooled_connection_the_server_dropped_is_retried_on_a_new_one() {
 #[test]
 fn a_stream_on_a_shared_http2_connection_counts_only_its_own_bytes() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
     // A loud neighbour: 4 KB events every 5 ms on the same connection.
-    let loud = client
-        .open(Options::url(
-            server.url("/events?count=0&interval_ms=5&size=4000"),
-        ))
-        .unwrap();
-    assert!(matches!(loud.next(WAIT), Next::Event(_)));
+    let (client, loud) = client_with_neighbour(&server, "/events?count=0&interval_ms=5&size=4000");
     let quiet = client
         .open(Options::url(
             server.url("/events?count=3&interval_ms=100&size=10"),
@@ -353,17 +339,9 @@ fn a_stream_on_a_shared_http2_connection_counts_only_its_own_bytes() {
 #[test]
 fn a_stream_on_a_shared_http2_connection_times_its_own_request_and_headers() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
     // A loud neighbour: its frames arrive every 5 ms on the same socket,
     // and the connection writes WINDOW_UPDATEs for them.
-    let loud = client
-        .open(Options::url(
-            server.url("/events?count=0&interval_ms=5&size=4000"),
-        ))
-        .unwrap();
-    assert!(matches!(loud.next(WAIT), Next::Event(_)));
+    let (client, _loud) = client_with_neighbour(&server, "/events?count=0&interval_ms=5&size=4000");
     // Headers only after 300 ms: the wait is at least that long, whatever
     // the neighbour's frames did meanwhile.
     let slow = client
@@ -386,13 +364,7 @@ fn a_stream_on_a_shared_http2_connection_times_its_own_request_and_headers() {
 #[test]
 fn an_error_body_on_a_shared_http2_connection_counts_as_the_streams_own() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
-    let neighbour = client
-        .open(Options::url(server.url("/events?count=0&interval_ms=50")))
-        .unwrap();
-    assert!(matches!(neighbour.next(WAIT), Next::Event(_)));
+    let (client, _neighbour) = client_with_neighbour(&server, "/events?count=0&interval_ms=50");
     // 400 bytes of body in one DATA frame after the response head.
     let body = "x".repeat(400);
     let failed = client
@@ -416,16 +388,8 @@ fn an_error_body_on_a_shared_http2_connection_counts_as_the_streams_own() {
 #[test]
 fn a_redirect_hop_on_a_shared_http2_connection_counts_only_its_own_bytes() {
     let server = TestServer::https();
-    let client = Client::new(opts(
-        serde_json::json!({"tls": {"ca_pem": server.ca_pem()}}),
-    ));
     // A loud neighbour: 4 KB events every millisecond on the same socket.
-    let loud = client
-        .open(Options::url(
-            server.url("/events?count=0&interval_ms=1&size=4000"),
-        ))
-        .unwrap();
-    assert!(matches!(loud.next(WAIT), Next::Event(_)));
+    let (client, _loud) = client_with_neighbour(&server, "/events?count=0&interval_ms=1&size=4000");
     // A 302 after 100 ms to /events?count=3&size=10 on the same origin, so
     // the same connection, the neighbour talking on meanwhile.
     let quiet = client

@@ -49,11 +49,11 @@ const aggregate = (agg, values) => {
         return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (i - lo)
     }
     const sum = values.reduce((a, b) => a + b, 0)
+    const mean = values.length ? sum / values.length : 0 // a Rate's rate is its mean too
     const p = agg.match(/^p\((\d+(?:\.\d+)?)\)$/)
     if (p) return pct(Number(p[1]))
     return {
-        rate: values.length ? sum / values.length : 0, avg: values.length ? sum / values.length : 0,
-        min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, med: pct(50), count: sum,
+        rate: mean, avg: mean, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, med: pct(50), count: sum,
     }[agg]
 }
 for (const [name, list] of Object.entries(thresholds)) {

@@ -31,9 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
+#include "shared.h"
 #include "sse.h"
 
 enum mode { BLOCKING, TRY, BATCH, READ };
@@ -44,11 +44,6 @@ static const char *mode_name[] = {"sse_next_event (blocking)", "sse_try_next_eve
 #else
 #define LAST_MODE READ
 #endif
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -64,15 +59,8 @@ static double run(sse_client *c, const char *base, long events, enum mode m, dou
   snprintf(json, sizeof json,
            "{\"url\": \"%s/events?count=%ld&size=16&batch=1\", \"queue_capacity\": %ld}", base,
            events, events + 16);
-  sse_stream *s = NULL;
-  sse_error *e = NULL;
-  if (sse_open(c, (const uint8_t *)json, strlen(json), &s, &e) != SSE_OK) {
-    char msg[256];
-    sse_error_message(e, msg, sizeof msg);
-    fprintf(stderr, "bench_abi: open: %s\n", msg);
-    sse_error_free(e);
-    exit(1);
-  }
+  sse_stream *s = open_or_report(c, json, 1, "bench_abi: ", json);
+  if (!s) exit(1);
   sse_timings t;
   for (int i = 0; i < 12000; i++) { /* up to 120 s */
     /* end_ns is set once the last event is queued */
@@ -121,13 +109,6 @@ static double run(sse_client *c, const char *base, long events, enum mode m, dou
   uint64_t t2 = sse_now_ns();
   *with_close_ns = (double)(t2 - t0) / events;
   return (double)(t1 - t0) / events;
-}
-
-static double cpu_s(void) {
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /* A live stream read with sse_next_events: process CPU ns per event and

@@ -13,20 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
+#include "shared.h"
 #include "sse.h"
 
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
-}
-
-static double cpu_ms(void) {
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
-         (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
 }
 
 int main(int argc, char **argv) {
@@ -78,7 +71,7 @@ int main(int argc, char **argv) {
   double p50 = ngaps ? gaps[ngaps / 2] / 1e6 : 0, p99 = ngaps ? gaps[ngaps * 99 / 100] / 1e6 : 0;
   printf("libsse: events=%ld reconnects=%ld lost=%ld dup=%ld elapsed_ms=%.0f gap_p50_ms=%.2f "
          "gap_p99_ms=%.2f cpu_ms=%.0f\n",
-         events, reconnects, lost, dup, elapsed_ms, p50, p99, cpu_ms());
+         events, reconnects, lost, dup, elapsed_ms, p50, p99, cpu_s() * 1e3);
   free(gaps);
   return last == count ? 0 : 1;
 }

@@ -8,8 +8,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "shared.h"
 #include "sse.h"
 
 static int passed, failed;
@@ -53,11 +53,6 @@ static inline int bytes_eq(sse_bytes b, const char *s) {
     }                                                                            \
   } while (0)
 
-static inline void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
 /* The request JSON for a GET of base + path. */
 static inline const char *request(const char *path) {
   static char json[2048];
@@ -72,17 +67,8 @@ static inline sse_result open_json(sse_client *c, const char *json, sse_stream *
 /* Opens the request `json` (a check that it opened); NULL when it did
  * not, with the reason printed under `what`. */
 static inline sse_stream *open_checked(sse_client *c, const char *json, const char *what) {
-  sse_stream *s = NULL;
-  sse_error *e = NULL;
-  sse_result r = open_json(c, json, &s, &e);
-  CHECK_EQ_INT(r, SSE_OK);
-  if (r != SSE_OK) {
-    char msg[256];
-    sse_error_message(e, msg, sizeof msg);
-    fprintf(stderr, "  open %s: %s\n", what, msg);
-    sse_error_free(e);
-    return NULL;
-  }
+  sse_stream *s = open_or_report(c, json, 1, "  ", what);
+  CHECK(s != NULL);
   return s;
 }
 

@@ -28,12 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared.h"
 #include "sse.h"
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 static long open_fds(void) {
   DIR *d = opendir("/proc/self/fd");
@@ -56,18 +52,7 @@ static long rss_kib(void) {
 static double now_s(void) { return (double)sse_now_ns() / 1e9; }
 
 static sse_stream *start(sse_client *c, const char *json, int blocking) {
-  sse_stream *s = NULL;
-  sse_error *e = NULL;
-  sse_result r = blocking ? sse_open(c, (const uint8_t *)json, strlen(json), &s, &e)
-                          : sse_start(c, (const uint8_t *)json, strlen(json), &s, &e);
-  if (r != SSE_OK) {
-    char msg[256];
-    sse_error_message(e, msg, sizeof msg);
-    fprintf(stderr, "soak: open %s: %s\n", json, msg);
-    sse_error_free(e);
-    return NULL;
-  }
-  return s;
+  return open_or_report(c, json, blocking, "soak: ", json);
 }
 
 /* One lifecycle of kind i % 3; returns 0 on success. */

@@ -134,18 +134,29 @@ out:
 }
 
 /* A 127.0.0.1 port nobody listens on: bound, then closed. */
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+/* A socket bound to 127.0.0.1 on a port the OS picks, listening when
+ * `backlog` > 0 (nothing accepts unless the caller does: connects succeed,
+ * requests get no answer). Returns the port, or -1; *fd, when >= 0, is
+ * the caller's to close. */
+static int loopback_socket(int *fd, int backlog) {
+  *fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof a;
-  int port = -1;
-  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-    port = ntohs(a.sin_port);
+  if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      (backlog > 0 && listen(*fd, backlog) != 0) ||
+      getsockname(*fd, (struct sockaddr *)&a, &len) != 0) {
+    return -1;
   }
+  return ntohs(a.sin_port);
+}
+
+/* A port nothing listens on (bound, then closed). */
+static int free_port(void) {
+  int fd;
+  int port = loopback_socket(&fd, 0);
   if (fd >= 0) close(fd);
   return port;
 }
@@ -758,26 +769,10 @@ static void test_poller_null_arguments(void) {
   sse_poller_free(NULL);
 }
 
-/* A listening socket on 127.0.0.1 that never accepts: connects succeed,
- * requests get no answer. Returns its port; *fd must be closed. */
-static int silent_listener(int *fd) {
-  *fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(*fd, 8) != 0 ||
-      getsockname(*fd, (struct sockaddr *)&a, &len) != 0) {
-    return -1;
-  }
-  return ntohs(a.sin_port);
-}
-
 static void test_wait_open_cancelled(void) {
   sse_client *c = new_client();
-  int lfd = -1;
-  int port = silent_listener(&lfd);
+  int lfd;
+  int port = loopback_socket(&lfd, 8); /* listens, never accepts */
   CHECK(port > 0);
   char json[128];
   snprintf(json, sizeof json, "{\"url\": \"http://127.0.0.1:%d/\"}", port);
@@ -916,20 +911,12 @@ static void test_redirect_and_final_url(void) {
   /* A 302 to the test server is followed; the URL is where it led. */
   redirector r;
   snprintf(r.location, sizeof r.location, "%s/events?count=2", base);
-  r.listener = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int ok = r.listener >= 0 && bind(r.listener, (struct sockaddr *)&a, sizeof a) == 0 &&
-           listen(r.listener, 1) == 0 &&
-           getsockname(r.listener, (struct sockaddr *)&a, &len) == 0;
-  CHECK(ok);
+  int port = loopback_socket(&r.listener, 1);
+  CHECK(port > 0);
   pthread_t th;
-  if (ok && pthread_create(&th, NULL, redirect_once, &r) == 0) {
+  if (port > 0 && pthread_create(&th, NULL, redirect_once, &r) == 0) {
     char json[256];
-    snprintf(json, sizeof json, "{\"url\": \"http://127.0.0.1:%d/old\"}", ntohs(a.sin_port));
+    snprintf(json, sizeof json, "{\"url\": \"http://127.0.0.1:%d/old\"}", port);
     sse_error *e = NULL;
     s = NULL;
     CHECK_EQ_INT(open_json(c, json, &s, &e), SSE_OK);

@@ -131,6 +131,11 @@ impl TestServer {
             .map(|c| c.ca_pem.clone())
             .unwrap_or_default()
     }
+
+    /// A client that trusts this server's test CA.
+    pub fn trusting_client(&self) -> sse::client::Client {
+        sse::client::Client::new(opts(serde_json::json!({"tls": {"ca_pem": self.ca_pem()}})))
+    }
 }
 
 impl Drop for TestServer {
@@ -178,6 +183,20 @@ pub fn open_fds_settled(limit: usize) -> usize {
         now = open_fds();
     }
     now
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Options from a JSON value, as the C ABI and the Go shim pass them.
+pub fn opts(json: serde_json::Value) -> sse::client::Options {
+    sse::client::Options::from_json(json.to_string().as_bytes()).unwrap()
 }
 
 /// Reads events until the stream stops (waiting at most 10 s for each);

@@ -116,22 +116,26 @@ async fn reset_counts_after_from_the_resumed_event() {
 #[tokio::test]
 async fn reset_ms_sets_the_pause_before_the_reset() {
     let s = server();
-    let started = Instant::now();
-    let (bytes, err) = raw(s.addr(), &raw_get("/fault/reset?after=1&ids=1&reset_ms=0")).await;
-    assert_eq!(
-        err.map(|e| e.kind()),
-        Some(std::io::ErrorKind::ConnectionReset)
-    );
-    assert!(
-        String::from_utf8_lossy(&bytes).contains("id: 2\n"),
-        "event 2 started"
-    );
-    // The default pause is 200 ms; this one has none.
-    assert!(
-        started.elapsed().as_millis() < 200,
-        "{:?}",
-        started.elapsed()
-    );
+    for reset_ms in [0, 500] {
+        let started = Instant::now();
+        let path = format!("/fault/reset?after=1&ids=1&reset_ms={reset_ms}");
+        let (bytes, err) = raw(s.addr(), &raw_get(&path)).await;
+        assert_eq!(
+            err.map(|e| e.kind()),
+            Some(std::io::ErrorKind::ConnectionReset)
+        );
+        assert!(
+            String::from_utf8_lossy(&bytes).contains("id: 2\n"),
+            "event 2 started"
+        );
+        // A lower bound only (an upper one would fail on a busy machine):
+        // 500 ms is more than the default pause of 200 ms.
+        assert!(
+            started.elapsed().as_millis() >= reset_ms,
+            "reset after {:?}, reset_ms={reset_ms}",
+            started.elapsed()
+        );
+    }
     let r = get(s.addr(), "/fault/reset?reset_ms=-1").await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("reset_ms"), "{}", r.text());
