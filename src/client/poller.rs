@@ -19,6 +19,7 @@
 //! - Lock order: a stream's lock, then the poller's; the poller never takes
 //!   a stream's lock.
 
+use super::sleep::sleep_until;
 use super::wakeup::WakeFd;
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
@@ -155,26 +156,10 @@ impl Poller {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = self.shared.lock();
         while state.tokens.is_empty() {
-            let left = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return 0,
-                },
+            state = match sleep_until(&self.shared.ready, state, deadline, |s| &mut s.waiters) {
+                Ok(woken) => woken,
+                Err(_) => return 0,
             };
-            state.waiters += 1;
-            state = match left {
-                None => self
-                    .shared
-                    .ready
-                    .wait(state)
-                    .unwrap_or_else(|p| p.into_inner()),
-                Some(left) => match self.shared.ready.wait_timeout(state, left) {
-                    Ok((g, _)) => g,
-                    Err(p) => p.into_inner().0,
-                },
-            };
-            state.waiters -= 1;
         }
         let n = max.min(state.tokens.len());
         for (i, attachment) in state.tokens.drain(..n).enumerate() {
