@@ -7,6 +7,8 @@
 //! 9-byte frame header. Connection-level frames (SETTINGS, PING,
 //! WINDOW_UPDATE) and TLS record overhead are nobody's and are not counted.
 
+use super::io::ConnCounters;
+use super::pool::{Checkout, Sender};
 use super::request::RequestTemplate;
 use super::route::Target;
 use http::HeaderMap;
@@ -24,7 +26,7 @@ fn fields_len(headers: &HeaderMap) -> u64 {
 
 /// The request's HEADERS frame (pseudo-headers included) and its body's
 /// DATA frame, if it has a body.
-pub(crate) fn request_bytes(req: &RequestTemplate, target: &Target) -> u64 {
+fn request_bytes(req: &RequestTemplate, target: &Target) -> u64 {
     let path = target.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let scheme = if target.https { "https" } else { "http" };
     let pseudo = ":method".len()
@@ -46,7 +48,7 @@ pub(crate) fn request_bytes(req: &RequestTemplate, target: &Target) -> u64 {
 }
 
 /// The response's HEADERS frame: `:status` and the header fields.
-pub(crate) fn response_head_bytes(headers: &HeaderMap) -> u64 {
+fn response_head_bytes(headers: &HeaderMap) -> u64 {
     FRAME_HEADER + (":status".len() + 3) as u64 + fields_len(headers)
 }
 
@@ -61,15 +63,59 @@ impl OwnBytes {
             read: AtomicU64::new(head),
         }
     }
-    /// Counts one DATA frame of `len` payload bytes; returns the total.
-    pub fn data(&self, len: usize) -> u64 {
+    /// Counts one DATA frame of `len` payload bytes.
+    pub fn data(&self, len: usize) {
         self.read
-            .fetch_add(FRAME_HEADER + len as u64, Ordering::Relaxed)
-            + FRAME_HEADER
-            + len as u64
+            .fetch_add(FRAME_HEADER + len as u64, Ordering::Relaxed);
     }
     pub fn read(&self) -> u64 {
         self.read.load(Ordering::Relaxed)
+    }
+}
+
+/// How one exchange (a request and its response: a redirect hop or the
+/// answer) counts its wire bytes: on a shared HTTP/2 connection, its own
+/// frames; otherwise the socket counters' delta since it was sent.
+pub(crate) enum ExchangeBytes {
+    Own { read: OwnBytes, written: u64 },
+    Socket { base: (u64, u64) },
+}
+
+impl ExchangeBytes {
+    /// `request` as it was sent (before a redirect rewrites it), on `conn`
+    /// whose counters stood at `base` then; `response_headers` its answer's.
+    pub fn new(
+        conn: &Checkout,
+        request: Option<&RequestTemplate>,
+        target: &Target,
+        response_headers: &HeaderMap,
+        base: (u64, u64),
+    ) -> ExchangeBytes {
+        match (&conn.sender, &conn.slot, request) {
+            (Sender::H2(_), Some(_), Some(req)) => ExchangeBytes::Own {
+                read: OwnBytes::new(response_head_bytes(response_headers)),
+                written: request_bytes(req, target),
+            },
+            _ => ExchangeBytes::Socket { base },
+        }
+    }
+
+    /// One body frame of `len` payload bytes was read.
+    pub fn data(&self, len: usize) {
+        if let ExchangeBytes::Own { read, .. } = self {
+            read.data(len);
+        }
+    }
+
+    /// The exchange's bytes (read, written) so far.
+    pub fn so_far(&self, counters: &ConnCounters) -> (u64, u64) {
+        match self {
+            ExchangeBytes::Own { read, written } => (read.read(), *written),
+            ExchangeBytes::Socket { base } => (
+                counters.read().saturating_sub(base.0),
+                counters.written().saturating_sub(base.1),
+            ),
+        }
     }
 }
 
@@ -80,8 +126,9 @@ mod tests {
     #[test]
     fn data_frames_add_their_header_and_payload() {
         let own = OwnBytes::new(20);
-        assert_eq!(own.data(32), 20 + 9 + 32);
-        assert_eq!(own.data(0), 20 + 9 + 32 + 9);
+        own.data(32);
+        assert_eq!(own.read(), 20 + 9 + 32);
+        own.data(0);
         assert_eq!(own.read(), 70);
     }
 
