@@ -204,9 +204,10 @@ typedef struct sse_bytes {
   size_t len;
 } sse_bytes;
 
-// One event. Every view is borrowed; valid until the next
-// `sse_next_event`, `sse_try_next_event`, `sse_next_events` or `sse_close`
-// on this stream. Text fields are valid UTF-8.
+// One event. Every view is borrowed; valid until the next read call
+// (`sse_next_event`, `sse_try_next_event`, `sse_next_events`,
+// `sse_stream_read`) or `sse_close` on this stream. Text fields are valid
+// UTF-8.
 typedef struct sse_event {
   // The `event` field as sent; empty means the spec's default "message".
   struct sse_bytes type;
