@@ -2,7 +2,6 @@
 //! response, timings and error.
 
 use std::ffi::c_int;
-use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -20,10 +19,6 @@ use super::types::{sse_bytes, sse_error, sse_result, sse_timings};
 /// called from any thread.
 pub struct sse_stream {
     pub(crate) stream: Stream,
-    /// The peer IP as text for the response it belongs to, made by
-    /// `sse_stream_remote_addr` so the view it lends lives as long as that
-    /// response is the stream's (a reconnect brings a new one).
-    pub(crate) remote_ip: Mutex<Option<(Arc<Response>, Box<str>)>>,
 }
 
 /// A C timeout: negative waits forever.
@@ -62,10 +57,7 @@ fn open_with(
     };
     match opened {
         Ok(stream) => {
-            let handle = handle::into_raw(sse_stream {
-                stream,
-                remote_ip: Mutex::new(None),
-            });
+            let handle = handle::into_raw(sse_stream { stream });
             // SAFETY: `out` is non-NULL and writable per the header's contract.
             unsafe { handle::write(out, handle) };
             sse_result::SSE_OK
@@ -270,18 +262,8 @@ pub extern "C" fn sse_stream_remote_addr(
         let Some(response) = stream.stream.response() else {
             return sse_result::SSE_ERR_STATE;
         };
-        let mut cache = stream.remote_ip.lock().unwrap_or_else(|p| p.into_inner());
-        let text = match &*cache {
-            Some((of, text)) if Arc::ptr_eq(of, &response) => text,
-            _ => {
-                let text = response
-                    .remote_addr
-                    .map_or_else(Box::default, |addr| addr.ip().to_string().into());
-                &cache.insert((response, text)).1
-            }
-        };
         // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(text.as_bytes())) };
+        unsafe { handle::write(out, handle::view(response.remote_ip.as_bytes())) };
         sse_result::SSE_OK
     })
 }
