@@ -256,16 +256,7 @@ pub extern "C" fn sse_stream_remote_addr(
     stream: *const sse_stream,
     out: *mut sse_bytes,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out);
-        let Some(response) = stream.stream.response() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(response.remote_ip.as_bytes())) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ lend_response_text(stream, out, |r| &r.remote_ip) })
 }
 
 /// The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
@@ -276,17 +267,7 @@ pub extern "C" fn sse_stream_http_version(
     stream: *const sse_stream,
     out: *mut sse_bytes,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out);
-        let Some(response) = stream.stream.response() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        let name = go_version_name(&response);
-        // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(name.as_bytes())) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ lend_response_text(stream, out, go_version_name) })
 }
 
 /// Go's `Response.Proto` spelling (what k6's `proto` tag holds), which
@@ -306,16 +287,24 @@ fn go_version_name(response: &Response) -> &'static str {
 /// `SSE_ERR_STATE` before the headers are in. Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_url(stream: *const sse_stream, out: *mut sse_bytes) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out);
-        let Some(response) = stream.stream.response() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(response.url.as_bytes())) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ lend_response_text(stream, out, |r| &r.url) })
+}
+
+/// Shared body of the calls that lend one text of the current response
+/// (it lives as long as the response: see `Stream::response`).
+fn lend_response_text(
+    stream: *const sse_stream,
+    out: *mut sse_bytes,
+    text: fn(&Response) -> &str,
+) -> sse_result {
+    let stream = arg_ref!(stream);
+    non_null!(out);
+    let Some(response) = stream.stream.response() else {
+        return sse_result::SSE_ERR_STATE;
+    };
+    // SAFETY: `out` is non-NULL and writable per the header's contract.
+    unsafe { handle::write(out, handle::view(text(&response).as_bytes())) };
+    sse_result::SSE_OK
 }
 
 /// Copies a snapshot of the stream's timings and byte counts into `*out`
