@@ -296,6 +296,10 @@ impl Task {
 
         let (parts, body) = response.into_parts();
         let resp = Arc::new(Response::from_parts(&parts, counters.remote_addr, url));
+        // The first response is published whatever its status or content
+        // type; a reconnect's travels in its `Reconnected` notice (and a
+        // non-2xx one shows in the error only).
+        self.shared.set_response(resp.clone());
         let keep_alive = !header_has_token(&parts.headers, "close");
         let gzip = self.settings.decompress
             && parts
@@ -315,9 +319,6 @@ impl Task {
             update_bytes(&shared.timings);
         };
         if !status.is_success() {
-            // The first response is published whatever its status; a
-            // reconnect's non-2xx shows in the error only.
-            self.shared.set_response(resp);
             let mut body = Box::pin(self.read_error_body(body, &on_data)).await;
             if gzip {
                 body = gunzip_prefix(&body, self.settings.error_body_bytes);
@@ -337,7 +338,6 @@ impl Task {
                 may_reconnect: false,
             });
         }
-        self.shared.set_response(resp.clone());
         self.announce(resp).await?;
 
         self.read_events(body, gzip, parser, &on_data).await?;
