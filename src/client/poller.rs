@@ -20,7 +20,7 @@
 //!   a stream's lock.
 
 use super::sleep::sleep_until;
-use super::wakeup::WakeFd;
+use super::wakeup::{self, WakeFd};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -123,16 +123,8 @@ impl Poller {
     /// ready. Owned by the poller: never close it.
     pub fn fd(&self) -> std::io::Result<RawFd> {
         let mut state = self.shared.lock();
-        if let Some(fd) = &state.fd {
-            return Ok(fd.raw());
-        }
-        let fd = WakeFd::new()?;
-        if !state.tokens.is_empty() {
-            fd.signal();
-        }
-        let raw = fd.raw();
-        state.fd = Some(fd);
-        Ok(raw)
+        let ready = !state.tokens.is_empty();
+        wakeup::fd_in(&mut state.fd, ready)
     }
 
     /// Waits up to `timeout` (`None`: forever; zero: not at all) for at

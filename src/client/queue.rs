@@ -45,7 +45,7 @@ use super::poller::{Attachment, Poller, PollerShared};
 use super::response::Response;
 use super::sleep::sleep_until;
 use super::stream::Delivered;
-use super::wakeup::WakeFd;
+use super::wakeup::{self, WakeFd};
 use crate::error::{Error, ErrorKind};
 use crate::timing::TimingCells;
 use std::ops::Range;
@@ -592,16 +592,8 @@ impl Queue {
     /// `signaled` (see the protocol above).
     pub fn fd(&self) -> std::io::Result<RawFd> {
         let mut st = self.lock();
-        if let Some(fd) = &st.fd {
-            return Ok(fd.raw());
-        }
-        let fd = WakeFd::new()?;
-        if st.signaled {
-            fd.signal();
-        }
-        let raw = fd.raw();
-        st.fd = Some(fd);
-        Ok(raw)
+        let ready = st.signaled;
+        wakeup::fd_in(&mut st.fd, ready)
     }
 
     /// Attaches the stream to `poller` with `token` (replacing any earlier
