@@ -11,15 +11,14 @@ use super::io::ConnCounters;
 use super::pool::{Checkout, Sender};
 use super::request::RequestTemplate;
 use super::route::Target;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Every HTTP/2 frame starts with a 9-byte header.
 const FRAME_HEADER: u64 = 9;
 
-fn fields_len(headers: &HeaderMap) -> u64 {
-    headers
-        .iter()
+fn fields_len<'a>(fields: impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)>) -> u64 {
+    fields
         .map(|(n, v)| (n.as_str().len() + v.len()) as u64)
         .sum()
 }
@@ -37,19 +36,23 @@ fn request_bytes(req: &RequestTemplate, target: &Target) -> u64 {
         + target.authority.len()
         + ":path".len()
         + path.len();
-    let mut headers = req.headers.clone();
-    headers.remove(http::header::HOST);
     let body = if req.body.is_empty() {
         0
     } else {
         FRAME_HEADER + req.body.len() as u64
     };
-    FRAME_HEADER + pseudo as u64 + fields_len(&headers) + body
+    FRAME_HEADER
+        + pseudo as u64
+        + fields_len(
+            // `Host` goes as `:authority`, counted above.
+            req.headers.iter().filter(|(n, _)| *n != http::header::HOST),
+        )
+        + body
 }
 
 /// The response's HEADERS frame: `:status` and the header fields.
 fn response_head_bytes(headers: &HeaderMap) -> u64 {
-    FRAME_HEADER + (":status".len() + 3) as u64 + fields_len(headers)
+    FRAME_HEADER + (":status".len() + 3) as u64 + fields_len(headers.iter())
 }
 
 /// Bytes read by one stream: its response head, then each DATA frame.
@@ -130,6 +133,25 @@ mod tests {
         assert_eq!(own.read(), 20 + 9 + 32);
         own.data(0);
         assert_eq!(own.read(), 70);
+    }
+
+    #[test]
+    fn a_request_counts_pseudo_headers_fields_and_body_but_not_host() {
+        let url = "https://a.example:8443/p?q";
+        let json = format!(
+            r#"{{"url":"{url}","method":"POST","body":"abc","decompress":false,
+                "headers":{{"host":"a.example:8443","accept":"x","user-agent":"u"}}}}"#
+        );
+        let opts = crate::client::Options::from_json(json.as_bytes()).unwrap();
+        let req = RequestTemplate::from_options(&opts).unwrap();
+        let target = crate::client::route::parse_target(url).unwrap();
+        let pseudo = (7 + 4) + (7 + 5) + (10 + 14) + (5 + 4);
+        let fields = (6 + 1) + (10 + 1);
+        assert_eq!(
+            request_bytes(&req, &target),
+            9 + pseudo + fields + (9 + 3),
+            "the Host field is sent as :authority, counted once"
+        );
     }
 
     #[test]
