@@ -67,7 +67,8 @@
  *   deny_ips            array of IP or CIDR; deny_hosts: array of host patterns
  *   proxy               string or null (default: HTTP(S)_PROXY / NO_PROXY)
  *   no_connection_reuse bool, default false; decompress: bool, default true
- *   max_line_bytes, max_event_bytes   integer, default 1 MiB, 4 MiB
+ *   max_line_bytes, max_event_bytes   integer, default 16 MiB, 64 MiB
+ *   max_redirects       integer, default 10; 0: a 3xx is the answer
  *   queue_capacity      integer, default 1024
  *   error_body_bytes    integer, default 65536
  *   reconnect           true, false (default) or an object {max_attempts,
@@ -203,9 +204,10 @@ typedef struct sse_bytes {
   size_t len;
 } sse_bytes;
 
-// One event. Every view is borrowed; valid until the next
-// `sse_next_event`, `sse_try_next_event`, `sse_next_events` or `sse_close`
-// on this stream. Text fields are valid UTF-8.
+// One event. Every view is borrowed; valid until the next read call
+// (`sse_next_event`, `sse_try_next_event`, `sse_next_events`,
+// `sse_stream_read`) or `sse_close` on this stream. Text fields are valid
+// UTF-8.
 typedef struct sse_event {
   // The `event` field as sent; empty means the spec's default "message".
   struct sse_bytes type;

@@ -25,6 +25,7 @@ mod redirect;
 mod request;
 mod response;
 mod route;
+mod sleep;
 mod stream;
 mod task;
 #[cfg(test)]

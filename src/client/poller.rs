@@ -19,7 +19,8 @@
 //! - Lock order: a stream's lock, then the poller's; the poller never takes
 //!   a stream's lock.
 
-use super::wakeup::WakeFd;
+use super::sleep::sleep_until;
+use super::wakeup::{self, WakeFd};
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -122,16 +123,8 @@ impl Poller {
     /// ready. Owned by the poller: never close it.
     pub fn fd(&self) -> std::io::Result<RawFd> {
         let mut state = self.shared.lock();
-        if let Some(fd) = &state.fd {
-            return Ok(fd.raw());
-        }
-        let fd = WakeFd::new()?;
-        if !state.tokens.is_empty() {
-            fd.signal();
-        }
-        let raw = fd.raw();
-        state.fd = Some(fd);
-        Ok(raw)
+        let ready = !state.tokens.is_empty();
+        wakeup::fd_in(&mut state.fd, ready)
     }
 
     /// Waits up to `timeout` (`None`: forever; zero: not at all) for at
@@ -155,26 +148,10 @@ impl Poller {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = self.shared.lock();
         while state.tokens.is_empty() {
-            let left = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return 0,
-                },
+            state = match sleep_until(&self.shared.ready, state, deadline, |s| &mut s.waiters) {
+                Ok(woken) => woken,
+                Err(_) => return 0,
             };
-            state.waiters += 1;
-            state = match left {
-                None => self
-                    .shared
-                    .ready
-                    .wait(state)
-                    .unwrap_or_else(|p| p.into_inner()),
-                Some(left) => match self.shared.ready.wait_timeout(state, left) {
-                    Ok((g, _)) => g,
-                    Err(p) => p.into_inner().0,
-                },
-            };
-            state.waiters -= 1;
         }
         let n = max.min(state.tokens.len());
         for (i, attachment) in state.tokens.drain(..n).enumerate() {

@@ -43,8 +43,9 @@
 use super::notice::Notice;
 use super::poller::{Attachment, Poller, PollerShared};
 use super::response::Response;
+use super::sleep::sleep_until;
 use super::stream::Delivered;
-use super::wakeup::WakeFd;
+use super::wakeup::{self, WakeFd};
 use crate::error::{Error, ErrorKind};
 use crate::timing::TimingCells;
 use std::ops::Range;
@@ -502,18 +503,17 @@ impl Queue {
                 _ => {}
             }
             Queue::rearm(&mut st);
-            let wait = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => break (0..0, ReadState::Empty),
-                },
-            };
             // Wake the producer before sleeping: it may be what we wait for.
             if let Some(w) = after.producer.take() {
                 w.wake();
             }
-            st = self.sleep(st, wait);
+            st = match self.sleep(st, deadline) {
+                Ok(woken) => woken,
+                Err(timed_out) => {
+                    st = timed_out;
+                    break (0..0, ReadState::Empty);
+                }
+            };
         };
         drop(st);
         after.run(self);
@@ -521,21 +521,13 @@ impl Queue {
         result
     }
 
+    /// Sleeps on `changed` until notified or `deadline` (`Err`: passed).
     fn sleep<'a>(
         &self,
-        mut st: MutexGuard<'a, State>,
-        wait: Option<Duration>,
-    ) -> MutexGuard<'a, State> {
-        st.waiters += 1;
-        let mut st = match wait {
-            None => self.changed.wait(st).unwrap_or_else(|p| p.into_inner()),
-            Some(t) => match self.changed.wait_timeout(st, t) {
-                Ok((g, _)) => g,
-                Err(p) => p.into_inner().0,
-            },
-        };
-        st.waiters -= 1;
-        st
+        st: MutexGuard<'a, State>,
+        deadline: Option<Instant>,
+    ) -> Result<MutexGuard<'a, State>, MutexGuard<'a, State>> {
+        sleep_until(&self.changed, st, deadline, |st| &mut st.waiters)
     }
 
     /// Stops the stream: reads return `Cancelled` from now on, waiters and
@@ -563,14 +555,10 @@ impl Queue {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut st = self.lock();
         while st.phase == Phase::Connecting {
-            let wait = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return Poll::Pending,
-                },
+            st = match self.sleep(st, deadline) {
+                Ok(woken) => woken,
+                Err(_) => return Poll::Pending,
             };
-            st = self.sleep(st, wait);
         }
         let phase = st.phase;
         drop(st);
@@ -604,16 +592,8 @@ impl Queue {
     /// `signaled` (see the protocol above).
     pub fn fd(&self) -> std::io::Result<RawFd> {
         let mut st = self.lock();
-        if let Some(fd) = &st.fd {
-            return Ok(fd.raw());
-        }
-        let fd = WakeFd::new()?;
-        if st.signaled {
-            fd.signal();
-        }
-        let raw = fd.raw();
-        st.fd = Some(fd);
-        Ok(raw)
+        let ready = st.signaled;
+        wakeup::fd_in(&mut st.fd, ready)
     }
 
     /// Attaches the stream to `poller` with `token` (replacing any earlier

@@ -46,6 +46,7 @@ fn response() -> Response {
         headers: Vec::new(),
         is_event_stream: true,
         remote_addr: None,
+        remote_ip: Box::default(),
     }
 }
 

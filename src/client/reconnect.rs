@@ -275,18 +275,16 @@ impl Task {
 
     /// Browsers' rules for a 2xx answer to a reconnecting stream: `true`
     /// for a 204 (the stream ends without reconnecting), `Err` when it is
-    /// not `text/event-stream`. The first response is published either way.
+    /// not `text/event-stream`.
     pub(super) fn no_content(
         &self,
         status: http::StatusCode,
-        resp: &Arc<Response>,
+        resp: &Response,
     ) -> Result<bool, Error> {
         if status == http::StatusCode::NO_CONTENT {
-            self.shared.set_response(resp.clone());
             return Ok(true);
         }
         if !resp.is_event_stream {
-            self.shared.set_response(resp.clone());
             let got = resp.header("content-type").unwrap_or("none");
             return Err(Error::new(
                 ErrorKind::ContentType,

@@ -86,8 +86,8 @@ enum Step {
 pub(crate) struct Answer {
     pub conn: Checkout,
     pub response: http::Response<Incoming>,
-    /// The connection's byte counters when this request was sent.
-    pub base: (u64, u64),
+    /// How its wire bytes are counted.
+    pub bytes: h2bytes::ExchangeBytes,
     /// Wire bytes (read, written) of the redirect hops before it.
     pub earlier: (u64, u64),
     /// Why a 3xx answer was not followed.
@@ -322,17 +322,16 @@ fn remove_dots(path: &str) -> String {
     }
 }
 
-/// Reads the rest of a 3xx body; true when it ended within `HOP_BODY_MAX`.
 /// Reads a hop's body to its end (up to `HOP_BODY_MAX`), counting each
-/// DATA frame in `own`; whether it ended.
-async fn drain(body: &mut Incoming, own: &h2bytes::OwnBytes) -> bool {
+/// frame in `bytes`; whether it ended.
+async fn drain(body: &mut Incoming, bytes: &h2bytes::ExchangeBytes) -> bool {
     let mut read = 0;
     while read <= HOP_BODY_MAX {
         match body.frame().await {
             None => return true,
             Some(Ok(frame)) => {
                 let len = frame.data_ref().map_or(0, Bytes::len);
-                own.data(len);
+                bytes.data(len);
                 read += len;
             }
             Some(Err(_)) => return false,
@@ -354,15 +353,14 @@ impl Task {
         let mut earlier = (0, 0);
         loop {
             let (conn, (response, base)) = self.exchange().await?;
-            // On a shared HTTP/2 connection a hop counts its own frames, as
-            // the answer does (`h2bytes.rs`): its request, before `step`
-            // rewrites it for the next hop.
-            let own_written = match (&conn.sender, &conn.slot, &self.request) {
-                (Sender::H2(_), Some(_), Some(req)) => {
-                    Some(h2bytes::request_bytes(req, &self.route.target))
-                }
-                _ => None,
-            };
+            // Its request as sent, before `step` rewrites it for the next hop.
+            let bytes = h2bytes::ExchangeBytes::new(
+                &conn,
+                self.request.as_ref(),
+                &self.route.target,
+                response.headers(),
+                base,
+            );
             let step = match (self.redirects.as_deref_mut(), self.request.as_mut()) {
                 (Some(redirects), Some(request)) => redirects.step(
                     response.status(),
@@ -382,13 +380,13 @@ impl Task {
                     return Ok(Answer {
                         conn,
                         response,
-                        base,
+                        bytes,
                         earlier,
                         unfollowed,
                     });
                 }
                 Step::Follow => {
-                    let hop = self.end_hop(conn, response, base, own_written).await;
+                    let hop = self.end_hop(conn, response, bytes).await;
                     earlier = (earlier.0 + hop.0, earlier.1 + hop.1);
                     self.route = self.next_route()?;
                 }
@@ -416,19 +414,16 @@ impl Task {
 
     /// Ends a redirect hop: reads the rest of its body so an HTTP/1.1
     /// connection can go back to the pool (else it is closed); returns the
-    /// hop's wire bytes (read, written). `own_written`: the hop's request
-    /// on a shared HTTP/2 connection, whose frames it then counts itself.
+    /// hop's wire bytes (read, written), counted as `bytes` says.
     async fn end_hop(
         &self,
         conn: Checkout,
         response: http::Response<Incoming>,
-        base: (u64, u64),
-        own_written: Option<u64>,
+        bytes: h2bytes::ExchangeBytes,
     ) -> (u64, u64) {
         let keep_alive = !header_has_token(response.headers(), "close");
-        let own_read = h2bytes::OwnBytes::new(h2bytes::response_head_bytes(response.headers()));
         let mut body = response.into_body();
-        let ended = tokio::time::timeout(HOP_BODY_WAIT, drain(&mut body, &own_read))
+        let ended = tokio::time::timeout(HOP_BODY_WAIT, drain(&mut body, &bytes))
             .await
             .unwrap_or(false);
         drop(body);
@@ -437,13 +432,7 @@ impl Task {
             counters,
             slot,
         } = conn;
-        let bytes = match own_written {
-            Some(written) => (own_read.read(), written),
-            None => (
-                counters.read().saturating_sub(base.0),
-                counters.written().saturating_sub(base.1),
-            ),
-        };
+        let bytes = bytes.so_far(&counters);
         drop(slot);
         if let Sender::H1(sender) = sender {
             if ended && keep_alive && self.settings.reuse {

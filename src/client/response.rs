@@ -20,6 +20,9 @@ pub struct Response {
     /// The remote address of the connection the stream used, fresh or
     /// reused (through a proxy: the proxy's).
     pub remote_addr: Option<SocketAddr>,
+    /// `remote_addr`'s IP as text (empty without one), made once: the C
+    /// ABI lends it out as it lends `url`, for as long as the response.
+    pub(crate) remote_ip: Box<str>,
 }
 
 impl Response {
@@ -53,6 +56,7 @@ impl Response {
             headers,
             is_event_stream,
             remote_addr,
+            remote_ip: remote_addr.map_or_else(Box::default, |addr| addr.ip().to_string().into()),
         }
     }
 

@@ -140,11 +140,11 @@ impl Stream {
         match self.reader_wait().take(timeout, max, out) {
             (n, _, _) if n > 0 => Drain::Events(n),
             (_, _, Some(notice)) => Drain::Notice(notice),
-            (_, state, None) => match Next::from(state) {
-                Next::End => Drain::End,
-                Next::Failed => Drain::Failed,
-                Next::Cancelled => Drain::Cancelled,
-                Next::Event(_) | Next::Timeout | Next::Notice(_) => Drain::Timeout,
+            (_, state, None) => match state {
+                ReadState::More | ReadState::Empty | ReadState::Notice => Drain::Timeout,
+                ReadState::End => Drain::End,
+                ReadState::Failed => Drain::Failed,
+                ReadState::Cancelled => Drain::Cancelled,
             },
         }
     }

@@ -6,7 +6,6 @@
 
 use super::body::gunzip_prefix;
 use super::connect;
-use super::h2bytes;
 use super::io::ConnCounters;
 use super::pool::{Checkout, ReqBody, Sender};
 use super::queue::Queue;
@@ -249,26 +248,17 @@ impl Task {
         let Answer {
             conn,
             response,
-            base: (base_read, base_written),
+            bytes,
             earlier,
             unfollowed,
         } = Box::pin(self.exchange_following_redirects()).await?;
-        // `slot` keeps this stream counted on a shared HTTP/2 connection
+        // `_slot` keeps this stream counted on a shared HTTP/2 connection
         // until the stream ends (or the task is dropped).
         let Checkout {
             sender,
             counters,
-            slot,
+            slot: _slot,
         } = conn;
-        // On a shared HTTP/2 connection the socket counts every stream's
-        // frames: this stream counts its own (`h2bytes.rs`).
-        let own = match (&sender, &slot, &self.request) {
-            (Sender::H2(_), Some(_), Some(req)) => Some((
-                h2bytes::OwnBytes::new(h2bytes::response_head_bytes(response.headers())),
-                h2bytes::request_bytes(req, &self.route.target),
-            )),
-            _ => None,
-        };
         // A reconnecting stream keeps its request for the next attempt.
         let url = match self.reconnect {
             None => self.request.take().map(|r| r.url),
@@ -298,13 +288,7 @@ impl Task {
         let carried = self.reconnect.as_ref().map_or((0, 0), |r| r.carried);
         let (done_read, done_written) = (earlier.0 + carried.0, earlier.1 + carried.1);
         let update_bytes = |t: &TimingCells| {
-            let (read, written) = match &own {
-                Some((own, request)) => (own.read(), *request),
-                None => (
-                    counters.read().saturating_sub(base_read),
-                    counters.written().saturating_sub(base_written),
-                ),
-            };
+            let (read, written) = bytes.so_far(&counters);
             TimingCells::set(&t.bytes_read, read + done_read);
             TimingCells::set(&t.bytes_written, written + done_written);
         };
@@ -312,6 +296,10 @@ impl Task {
 
         let (parts, body) = response.into_parts();
         let resp = Arc::new(Response::from_parts(&parts, counters.remote_addr, url));
+        // The first response is published whatever its status or content
+        // type; a reconnect's travels in its `Reconnected` notice (and a
+        // non-2xx one shows in the error only).
+        self.shared.set_response(resp.clone());
         let keep_alive = !header_has_token(&parts.headers, "close");
         let gzip = self.settings.decompress
             && parts
@@ -327,15 +315,10 @@ impl Task {
         // connection, and the byte counts brought up to date.
         let shared = Arc::clone(&self.shared);
         let on_data = |len: usize| {
-            if let Some((own, _)) = &own {
-                own.data(len);
-            }
+            bytes.data(len);
             update_bytes(&shared.timings);
         };
         if !status.is_success() {
-            // The first response is published whatever its status; a
-            // reconnect's non-2xx shows in the error only.
-            self.shared.set_response(resp);
             let mut body = Box::pin(self.read_error_body(body, &on_data)).await;
             if gzip {
                 body = gunzip_prefix(&body, self.settings.error_body_bytes);
@@ -355,7 +338,6 @@ impl Task {
                 may_reconnect: false,
             });
         }
-        self.shared.set_response(resp.clone());
         self.announce(resp).await?;
 
         self.read_events(body, gzip, parser, &on_data).await?;

@@ -136,6 +136,20 @@ mod imp {
 
 pub(crate) use imp::WakeFd;
 
+/// The fd kept in `slot` by its owner (a stream's queue or a poller), made
+/// on the first call; a new one is signalled at once when the owner is
+/// `ready`, so it starts in the state the protocol says.
+pub(crate) fn fd_in(slot: &mut Option<WakeFd>, ready: bool) -> std::io::Result<RawFd> {
+    if let Some(fd) = slot {
+        return Ok(fd.raw());
+    }
+    let fd = WakeFd::new()?;
+    if ready {
+        fd.signal();
+    }
+    Ok(slot.insert(fd).raw())
+}
+
 /// Whether `fd` is readable within `ms` milliseconds (tests only).
 #[cfg(test)]
 pub(crate) fn readable(fd: RawFd, ms: i32) -> bool {

@@ -2,7 +2,6 @@
 //! response, timings and error.
 
 use std::ffi::c_int;
-use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -20,10 +19,6 @@ use super::types::{sse_bytes, sse_error, sse_result, sse_timings};
 /// called from any thread.
 pub struct sse_stream {
     pub(crate) stream: Stream,
-    /// The peer IP as text for the response it belongs to, made by
-    /// `sse_stream_remote_addr` so the view it lends lives as long as that
-    /// response is the stream's (a reconnect brings a new one).
-    pub(crate) remote_ip: Mutex<Option<(Arc<Response>, Box<str>)>>,
 }
 
 /// A C timeout: negative waits forever.
@@ -62,10 +57,7 @@ fn open_with(
     };
     match opened {
         Ok(stream) => {
-            let handle = handle::into_raw(sse_stream {
-                stream,
-                remote_ip: Mutex::new(None),
-            });
+            let handle = handle::into_raw(sse_stream { stream });
             // SAFETY: `out` is non-NULL and writable per the header's contract.
             unsafe { handle::write(out, handle) };
             sse_result::SSE_OK
@@ -264,26 +256,7 @@ pub extern "C" fn sse_stream_remote_addr(
     stream: *const sse_stream,
     out: *mut sse_bytes,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out);
-        let Some(response) = stream.stream.response() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        let mut cache = stream.remote_ip.lock().unwrap_or_else(|p| p.into_inner());
-        let text = match &*cache {
-            Some((of, text)) if Arc::ptr_eq(of, &response) => text,
-            _ => {
-                let text = response
-                    .remote_addr
-                    .map_or_else(Box::default, |addr| addr.ip().to_string().into());
-                &cache.insert((response, text)).1
-            }
-        };
-        // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(text.as_bytes())) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ lend_response_text(stream, out, |r| &r.remote_ip) })
 }
 
 /// The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
@@ -294,17 +267,7 @@ pub extern "C" fn sse_stream_http_version(
     stream: *const sse_stream,
     out: *mut sse_bytes,
 ) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out);
-        let Some(response) = stream.stream.response() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        let name = go_version_name(&response);
-        // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(name.as_bytes())) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ lend_response_text(stream, out, go_version_name) })
 }
 
 /// Go's `Response.Proto` spelling (what k6's `proto` tag holds), which
@@ -324,16 +287,24 @@ fn go_version_name(response: &Response) -> &'static str {
 /// `SSE_ERR_STATE` before the headers are in. Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_url(stream: *const sse_stream, out: *mut sse_bytes) -> sse_result {
-    ffi_boundary!({
-        let stream = arg_ref!(stream);
-        non_null!(out);
-        let Some(response) = stream.stream.response() else {
-            return sse_result::SSE_ERR_STATE;
-        };
-        // SAFETY: `out` is non-NULL and writable per the header's contract.
-        unsafe { handle::write(out, handle::view(response.url.as_bytes())) };
-        sse_result::SSE_OK
-    })
+    ffi_boundary!({ lend_response_text(stream, out, |r| &r.url) })
+}
+
+/// Shared body of the calls that lend one text of the current response
+/// (it lives as long as the response: see `Stream::response`).
+fn lend_response_text(
+    stream: *const sse_stream,
+    out: *mut sse_bytes,
+    text: fn(&Response) -> &str,
+) -> sse_result {
+    let stream = arg_ref!(stream);
+    non_null!(out);
+    let Some(response) = stream.stream.response() else {
+        return sse_result::SSE_ERR_STATE;
+    };
+    // SAFETY: `out` is non-NULL and writable per the header's contract.
+    unsafe { handle::write(out, handle::view(text(&response).as_bytes())) };
+    sse_result::SSE_OK
 }
 
 /// Copies a snapshot of the stream's timings and byte counts into `*out`

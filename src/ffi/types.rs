@@ -144,9 +144,10 @@ pub struct sse_bytes {
     pub len: usize,
 }
 
-/// One event. Every view is borrowed; valid until the next
-/// `sse_next_event`, `sse_try_next_event`, `sse_next_events` or `sse_close`
-/// on this stream. Text fields are valid UTF-8.
+/// One event. Every view is borrowed; valid until the next read call
+/// (`sse_next_event`, `sse_try_next_event`, `sse_next_events`,
+/// `sse_stream_read`) or `sse_close` on this stream. Text fields are valid
+/// UTF-8.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct sse_event {
