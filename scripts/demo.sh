@@ -55,17 +55,12 @@ if [ -z "$k6" ]; then
 fi
 
 echo "== starting the bundled server"
+# shellcheck source=scripts/testserver.sh
+. "$root/scripts/testserver.sh"
 log=$(mktemp)
-target/release/sse-testserver --port 0 --ttft-ms 150 --token-interval-ms 15 >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+trap 'stop_testservers; rm -f "$log" "$log.err"' EXIT
 url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening on //p' "$log" | head -n 1)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "the test server did not start:"; cat "$log"; exit 1; }
+start_testserver url "$log" --ttft-ms 150 --token-interval-ms 15
 echo "   server at $url"
 
 echo "== k6 run examples/llm.js"
