@@ -593,19 +593,23 @@ bool sse_stream_is_event_stream(const struct sse_stream *stream);
 // through a proxy, the proxy's), as text without the port, e.g.
 // `127.0.0.1` or `::1`. `*out` is borrowed; valid until `sse_close` on this
 // stream or, with the `reconnect` option, the next read call that returns
-// `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in.
+// `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in. Thread-safe to
+// call; with `reconnect`, use the view on the thread that reads the stream
+// (another thread's read can end it).
 enum sse_result sse_stream_remote_addr(const struct sse_stream *stream, struct sse_bytes *out);
 
 // The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
 // `HTTP/2.0` (`HTTP/1.0` for an old server). `*out` is a static string.
-// `SSE_ERR_STATE` before the headers are in.
+// `SSE_ERR_STATE` before the headers are in. Thread-safe.
 enum sse_result sse_stream_http_version(const struct sse_stream *stream, struct sse_bytes *out);
 
 // The URL that gave the response: the request's `url` as given, or, after
 // redirects (see the `max_redirects` option), the last one they led to.
 // `*out` is borrowed; valid until `sse_close` on this stream or, with the
 // `reconnect` option, the next read call that returns `SSE_NOTICE`.
-// `SSE_ERR_STATE` before the headers are in. Thread-safe.
+// `SSE_ERR_STATE` before the headers are in. Thread-safe to call; with
+// `reconnect`, use the view on the thread that reads the stream (another
+// thread's read can end it).
 enum sse_result sse_stream_url(const struct sse_stream *stream, struct sse_bytes *out);
 
 // Copies a snapshot of the stream's timings and byte counts into `*out`

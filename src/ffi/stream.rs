@@ -250,7 +250,9 @@ pub extern "C" fn sse_stream_is_event_stream(stream: *const sse_stream) -> bool 
 /// through a proxy, the proxy's), as text without the port, e.g.
 /// `127.0.0.1` or `::1`. `*out` is borrowed; valid until `sse_close` on this
 /// stream or, with the `reconnect` option, the next read call that returns
-/// `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in.
+/// `SSE_NOTICE`. `SSE_ERR_STATE` before the headers are in. Thread-safe to
+/// call; with `reconnect`, use the view on the thread that reads the stream
+/// (another thread's read can end it).
 #[no_mangle]
 pub extern "C" fn sse_stream_remote_addr(
     stream: *const sse_stream,
@@ -261,7 +263,7 @@ pub extern "C" fn sse_stream_remote_addr(
 
 /// The response's HTTP version as k6 and Go name it: `HTTP/1.1` or
 /// `HTTP/2.0` (`HTTP/1.0` for an old server). `*out` is a static string.
-/// `SSE_ERR_STATE` before the headers are in.
+/// `SSE_ERR_STATE` before the headers are in. Thread-safe.
 #[no_mangle]
 pub extern "C" fn sse_stream_http_version(
     stream: *const sse_stream,
@@ -284,7 +286,9 @@ fn go_version_name(response: &Response) -> &'static str {
 /// redirects (see the `max_redirects` option), the last one they led to.
 /// `*out` is borrowed; valid until `sse_close` on this stream or, with the
 /// `reconnect` option, the next read call that returns `SSE_NOTICE`.
-/// `SSE_ERR_STATE` before the headers are in. Thread-safe.
+/// `SSE_ERR_STATE` before the headers are in. Thread-safe to call; with
+/// `reconnect`, use the view on the thread that reads the stream (another
+/// thread's read can end it).
 #[no_mangle]
 pub extern "C" fn sse_stream_url(stream: *const sse_stream, out: *mut sse_bytes) -> sse_result {
     ffi_boundary!({ lend_response_text(stream, out, |r| &r.url) })
